@@ -1,0 +1,36 @@
+"""Publish: the marts, once built and tested, swapped atomically into the BI file."""
+
+from __future__ import annotations
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from orchestration.assets.dbt import recall_dbt_models
+from orchestration.project import recall_dbt_project
+from orchestration.publish import publish_marts
+from orchestration.resources import RecallSettings
+
+
+def _mart_keys() -> list[AssetKey]:
+    return [key for key in recall_dbt_models.keys if key.path[0] == "marts"]
+
+
+@asset(
+    key=AssetKey(["published", "recall_duckdb"]),
+    deps=_mart_keys(),
+    group_name="publish",
+    description="The read-only DuckDB file BI tools open: every mart, no personal data.",
+)
+def published_warehouse(context: AssetExecutionContext, recall: RecallSettings) -> MaterializeResult:
+    settings = recall.settings()
+    result = publish_marts(
+        settings.warehouse_path,
+        settings.published_path,
+        manifest_path=recall_dbt_project.manifest_path,
+    )
+    context.log.info(f"Published {len(result.row_counts)} tables to {result.path}")
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(result.path)),
+            **{f"rows.{table}": rows for table, rows in result.row_counts.items()},
+        }
+    )

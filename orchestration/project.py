@@ -1,0 +1,40 @@
+"""The single dbt project the warehouse runs, and the preparation of its manifest.
+
+dagster-dbt reads ``target/manifest.json`` when the definitions load, so every entry point
+(the ``recall`` command, the tests, ``recall ui``) calls :func:`prepare_manifest` first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.config import PROJECT_DIR
+
+recall_dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+recall_dbt_project.prepare_if_dev()
+
+_MANIFEST_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "snapshots")
+
+
+def _latest_input_change(project_dir: Path) -> float:
+    latest = 0.0
+    for name in _MANIFEST_INPUTS:
+        path = project_dir / name
+        candidates = [path] if path.is_file() else path.rglob("*") if path.is_dir() else []
+        for candidate in candidates:
+            latest = max(latest, candidate.stat().st_mtime)
+    return latest
+
+
+def prepare_manifest(force: bool = False) -> Path:
+    """Parse the dbt project (``dbt parse``) when the manifest is missing or older than its
+    inputs, and return the manifest path."""
+    manifest = recall_dbt_project.manifest_path
+    stale = not manifest.exists() or manifest.stat().st_mtime < _latest_input_change(
+        recall_dbt_project.project_dir
+    )
+    if force or stale:
+        recall_dbt_project.preparer.prepare(recall_dbt_project)
+    return manifest

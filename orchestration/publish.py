@@ -1,0 +1,128 @@
+"""Publication: copy the validated marts into a new read-only DuckDB file for BI and swap it
+in atomically.
+
+DuckDB allows one writer and blocks every other open of a file it writes, so BI never
+reads the working warehouse. The marts are copied into a fresh file beside the published
+one, which is checkpointed and closed, then moved over it with ``os.replace`` (atomic on
+one filesystem): readers already connected keep the old data, new readers get the new,
+and a failed publication leaves the last good file in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+MARTS_SCHEMA = "marts"
+
+# Personal data never leaves the working warehouse: text columns named like these are refused.
+_PII_NAME = re.compile(r"(^|_)(full_name|first_name|last_name|email|phone)($|_)")
+
+
+class PublishError(Exception):
+    """The marts cannot be published; the previous publication stays in place."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path
+    row_counts: dict[str, int]
+
+
+def find_pii_columns(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:
+    """``table.column`` names of text columns that look like personal data."""
+    rows = con.execute(
+        "select table_name, column_name from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and data_type = 'VARCHAR' "
+        "order by table_name, column_index",
+        [database, schema],
+    ).fetchall()
+    return [f"{table}.{column}" for table, column in rows if _PII_NAME.search(column.lower())]
+
+
+def _descriptions(manifest_path: Path | None, schema: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """Table and column descriptions of the published models, from the dbt manifest."""
+    if manifest_path is None or not manifest_path.exists():
+        return {}
+    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
+    return {
+        node["alias"]: (
+            node.get("description", ""),
+            {name: col.get("description", "") for name, col in node.get("columns", {}).items()},
+        )
+        for node in nodes
+        if node["resource_type"] == "model" and node["schema"] == schema
+    }
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _comment(con: duckdb.DuckDBPyConnection, table: str, docs: tuple[str, dict[str, str]]) -> None:
+    description, columns = docs
+    if description:
+        con.execute(f'comment on table "{table}" is {_quote(description)}')
+    existing = {r[0] for r in con.execute(f'describe "{table}"').fetchall()}
+    for column, text in columns.items():
+        if text and column in existing:
+            con.execute(f'comment on column "{table}"."{column}" is {_quote(text)}')
+
+
+def publish_marts(
+    warehouse_path: Path,
+    published_path: Path,
+    *,
+    manifest_path: Path | None = None,
+    schema: str = MARTS_SCHEMA,
+) -> PublishResult:
+    """Copy every table of ``schema`` in the warehouse into a new file and swap it in."""
+    published_path.parent.mkdir(parents=True, exist_ok=True)
+    staging_path = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
+    docs = _descriptions(manifest_path, schema)
+    try:
+        con = duckdb.connect(str(staging_path))
+        try:
+            con.execute(f"attach {_quote(str(warehouse_path))} as warehouse (read_only)")
+            tables = [
+                r[0]
+                for r in con.execute(
+                    "select table_name from duckdb_tables() "
+                    "where database_name = 'warehouse' and schema_name = ? order by table_name",
+                    [schema],
+                ).fetchall()
+            ]
+            if not tables:
+                raise PublishError(
+                    f"{warehouse_path} has no tables in schema '{schema}': "
+                    "run the dbt build before publishing."
+                )
+            pii = find_pii_columns(con, "warehouse", schema)
+            if pii:
+                raise PublishError(
+                    "refusing to publish personal data to the BI file: "
+                    + ", ".join(pii)
+                    + ". Drop these columns from the marts; contact details belong only in "
+                    "the outreach export."
+                )
+            counts = {}
+            for table in tables:
+                con.execute(f'create table main."{table}" as select * from warehouse.{schema}."{table}"')
+                if table in docs:
+                    _comment(con, table, docs[table])
+                counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+            con.execute("detach warehouse")
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(staging_path, published_path)
+    finally:
+        staging_path.unlink(missing_ok=True)
+        staging_path.with_name(staging_path.name + ".wal").unlink(missing_ok=True)
+    return PublishResult(path=published_path, row_counts=counts)

@@ -1,0 +1,119 @@
+"""The landing-file contract: the four raw sources of the warehouse and their columns.
+
+Landing files arrive under ``<landing>/<source>/`` as CSV (UTF-8, header row, comma
+separated) or Parquet. Every file is read with the schema below; a file missing any of
+these columns cannot be read and fails the run. Timestamps are ISO 8601 with a UTC offset
+(``2026-01-31T23:30:00-05:00``); one without an offset is UTC. After ingest, timestamps
+are stored as naive UTC ``TIMESTAMP`` values in the ``raw`` schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Logical column types: how ingest parses the text of a landing file.
+TEXT = "text"
+TIMESTAMP = "timestamp"  # ISO 8601, with or without offset -> naive UTC TIMESTAMP
+DATE = "date"  # YYYY-MM-DD
+BOOLEAN = "boolean"  # true/false (also 1/0, yes/no, t/f)
+AMOUNT = "amount"  # decimal number, '.' as decimal separator -> DECIMAL(18,4)
+
+TRANSACTION_KINDS = ("purchase", "refund")
+TOUCH_OUTCOMES = ("reached", "no_answer", "refused", "wrong_number", "bounced", "unsubscribed")
+CAMPAIGN_OFFERS = ("none", "coupon", "discount", "free_service", "credit_increase")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False  # an empty value sends the row to quarantine
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # folder under the landing directory and table name in the raw schema
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # identifies a row: same key with other content is a conflict
+    has_contact_fk: bool  # rows whose contact_id is not yet known are parked
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+CONTACTS = Source(
+    name="contacts",
+    columns=(
+        Column("contact_id", TEXT, required=True),
+        Column("full_name", TEXT),
+        Column("email", TEXT),
+        Column("phone", TEXT),
+        Column("region", TEXT),
+        Column("signup_at", TIMESTAMP, required=True),
+        Column("acquisition_channel", TEXT),
+        Column("sms_opt_in", BOOLEAN),
+        Column("email_opt_in", BOOLEAN),
+        Column("push_opt_in", BOOLEAN),
+        Column("phone_opt_in", BOOLEAN),
+        Column("updated_at", TIMESTAMP, required=True),
+    ),
+    key=("contact_id", "updated_at"),
+    has_contact_fk=False,
+)
+
+TRANSACTIONS = Source(
+    name="transactions",
+    columns=(
+        Column("transaction_id", TEXT, required=True),
+        Column("contact_id", TEXT, required=True),
+        Column("occurred_at", TIMESTAMP, required=True),
+        Column("kind", TEXT, required=True),
+        Column("amount", AMOUNT, required=True),
+        Column("currency", TEXT, required=True),
+        Column("store_or_channel", TEXT),
+        Column("category", TEXT),
+    ),
+    key=("transaction_id",),
+    has_contact_fk=True,
+)
+
+RECALL_TOUCHES = Source(
+    name="recall_touches",
+    columns=(
+        Column("touch_id", TEXT, required=True),
+        Column("contact_id", TEXT, required=True),
+        Column("campaign_id", TEXT, required=True),
+        Column("channel", TEXT, required=True),
+        Column("sent_at", TIMESTAMP, required=True),
+        Column("delivered", BOOLEAN),
+        Column("opened_at", TIMESTAMP),
+        Column("clicked_at", TIMESTAMP),
+        Column("outcome", TEXT),
+        Column("lapse_reason_code", TEXT),
+        Column("cost", AMOUNT, required=True),
+        Column("currency", TEXT, required=True),
+    ),
+    key=("touch_id",),
+    has_contact_fk=True,
+)
+
+CAMPAIGNS = Source(
+    name="campaigns",
+    columns=(
+        Column("campaign_id", TEXT, required=True),
+        Column("name", TEXT),
+        Column("starts_on", DATE, required=True),
+        Column("ends_on", DATE, required=True),
+        Column("offer", TEXT, required=True),
+        Column("target_tiers", TEXT),  # pipe-separated tiers, e.g. "1|2|3"
+        Column("fixed_cost", AMOUNT, required=True),
+        Column("currency", TEXT, required=True),
+    ),
+    key=("campaign_id",),
+    has_contact_fk=False,
+)
+
+# Load order matters: contacts first, so rows that reference them are not parked needlessly.
+SOURCES: tuple[Source, ...] = (CONTACTS, CAMPAIGNS, TRANSACTIONS, RECALL_TOUCHES)
+SOURCES_BY_NAME = {s.name: s for s in SOURCES}

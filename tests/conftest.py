@@ -1,0 +1,25 @@
+"""Shared fixtures: every test gets its own RECALL_HOME, never the developer's ./data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_recall_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("recall_home")
+    monkeypatch.setenv("RECALL_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    (home / "dagster").mkdir()
+    for name in ("RECALL_LANDING", "RECALL_AS_OF", "RECALL_TIMEZONE", "RECALL_CURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    """The dbt manifest the Dagster definitions load (``dbt parse`` when stale)."""
+    from orchestration.project import prepare_manifest
+
+    return prepare_manifest()
