@@ -114,15 +114,18 @@ def generate(
     from orchestration.generator import generate as generate_landing
 
     out_dir = out or load_settings().landing_dir
-    summary = generate_landing(
-        out_dir,
-        customers=customers,
-        seed=seed,
-        end_date=end_date.date() if end_date else DEFAULT_END_DATE,
-        file_format=file_format,  # type: ignore[arg-type]
-        dirty_rate=dirty_rate,
-        progress=log.info,
-    )
+    try:
+        summary = generate_landing(
+            out_dir,
+            customers=customers,
+            seed=seed,
+            end_date=end_date.date() if end_date else DEFAULT_END_DATE,
+            file_format=file_format,  # type: ignore[arg-type]
+            dirty_rate=dirty_rate,
+            progress=log.info,
+        )
+    except FileExistsError as error:
+        raise click.ClickException(f"{error}. Choose an empty --out directory.") from error
     click.echo(summary.format())
     click.echo(f"Landing files written to {out_dir}")
 

@@ -1,7 +1,5 @@
 """dbt build of staging, intermediate and mart models; dbt tests surface as asset checks."""
 
-from __future__ import annotations
-
 import json
 import os
 from collections.abc import Iterator
@@ -52,4 +50,6 @@ def recall_dbt_models(
         f"Building the warehouse as of {as_of or 'the latest transaction date'} "
         f"({settings.timezone}, {settings.currency})"
     )
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(settings, as_of))], context=context).stream()
+    yield from dbt.cli(
+        ["build", "--vars", json.dumps(dbt_vars(settings, as_of))], context=context
+    ).stream()

@@ -1,10 +1,15 @@
 """Ingest: landing files -> raw tables, with quarantine, parking and a load manifest."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Failure,
+    MaterializeResult,
+    multi_asset,
+)
 
 from orchestration.ingest import LandingFileError, ingest_landing
 from orchestration.resources import RecallSettings
@@ -28,7 +33,9 @@ def raw_asset_key(source_name: str) -> AssetKey:
     ],
     can_subset=False,
 )
-def landing_ingest(context: AssetExecutionContext, recall: RecallSettings) -> Iterator[MaterializeResult]:
+def landing_ingest(
+    context: AssetExecutionContext, recall: RecallSettings
+) -> Iterator[MaterializeResult]:
     """Load every new landing file once, in one transaction: contacts first, then the rest."""
     try:
         summary = ingest_landing(recall.settings(), progress=context.log.info)
@@ -40,5 +47,7 @@ def landing_ingest(context: AssetExecutionContext, recall: RecallSettings) -> It
         prefix = f"{source.name}."
         yield MaterializeResult(
             asset_key=raw_asset_key(source.name),
-            metadata={k.removeprefix(prefix): v for k, v in metadata.items() if k.startswith(prefix)},
+            metadata={
+                k.removeprefix(prefix): v for k, v in metadata.items() if k.startswith(prefix)
+            },
         )

@@ -1,7 +1,5 @@
 """Publish: the marts, once built and tested, swapped atomically into the BI file."""
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.dbt import recall_dbt_models
@@ -20,7 +18,9 @@ def _mart_keys() -> list[AssetKey]:
     group_name="publish",
     description="The read-only DuckDB file BI tools open: every mart, no personal data.",
 )
-def published_warehouse(context: AssetExecutionContext, recall: RecallSettings) -> MaterializeResult:
+def published_warehouse(
+    context: AssetExecutionContext, recall: RecallSettings
+) -> MaterializeResult:
     settings = recall.settings()
     result = publish_marts(
         settings.warehouse_path,

@@ -1,0 +1,18 @@
+{#
+    The as-of date D (SPEC §4): the business date a run describes. No mart uses data after D.
+
+    var('as_of_date') set (a scheduled run passes its partition date): that date.
+    Otherwise: the latest transaction date in the reporting timezone.
+
+    Models do not call this directly: int_as_of_date selects it once, and every model that
+    needs D joins that one-row model, so the rule lives in one place and unit tests can
+    pin D as an ordinary input.
+#}
+{% macro as_of_date() -%}
+    {%- set as_of = var('as_of_date', none) -%}
+    {%- if as_of is not none and (as_of | string | trim) not in ('', 'none', 'None', 'null') -%}
+        cast('{{ as_of | string | trim }}' as date)
+    {%- else -%}
+        (select max(occurred_date) from {{ ref('stg_transactions') }})
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,55 @@
+"""Synthetic landing data: a realistic, deterministic sample of the four raw sources.
+
+`generate(out_dir, customers, seed)` writes::
+
+    <out>/contacts/contacts_YYYY-MM.csv              contact versions (UTC month of updated_at)
+    <out>/transactions/transactions_YYYY-MM.csv      purchases, refunds (UTC month of occurred_at)
+    <out>/recall_touches/recall_touches_YYYY-MM.csv  touches, holdout rows (UTC month of sent_at)
+    <out>/campaigns/campaigns.csv                    one row per monthly recall campaign
+    <out>/truth.json                                 what was planted (not a source)
+
+(`.parquet` with `file_format="parquet"`). The columns are exactly the landing contract of
+`orchestration.sources`.
+
+The business: customers sign up over about three years (more each month) in eight regions,
+each with its own UTC offset and currency; about 15% never buy. Buyers purchase at their own
+pace, drift away and stop; purchases peak in the local evening, so late purchases west of UTC
+fall on the next UTC day. About 4% of purchases are refunded. CRM versions mostly withdraw
+opt-ins. One win-back campaign a month targets dormant and lapsed customers (more than 65 days
+since their last qualifying purchase), holds a tenth of them out as a control group, contacts
+the rest on a channel they allow, retries unanswered calls, records lapse reasons on reached
+calls and visits, and by mistake also touches a few active customers.
+
+The planted truth (`truth.json`): a targeted customer returns within 30 x 24 h of their first
+touch or control row of the campaign with probability `baseline_return_probability` when held
+out and that plus `uplift_by_channel[channel]` when contacted; a customer who returns buys
+again over the following weeks. Its keys:
+
+- `seed`, `customers`, `end_date`, `first_signup_date`, `file_format`, `dirty_rate`
+- `attribution_window_days` (30), `dormant_after_days`, `baseline_return_probability`,
+  `uplift_by_channel`, `control_share`
+- `counts` (clean rows per source), `rows_written` (rows in the files, bad rows included,
+  the re-delivered file not), `prospects` (customers without a qualifying purchase),
+  `transactions_by_kind`, `touches_by_channel`
+- `mistargeted_first_touches`: first touches of a campaign sent to customers who had bought
+  within 30 days (ineligible by SPEC §6)
+- `planted_returns`: per campaign, `window_complete` (every window ended by `end_date`) and
+  `by_channel` (control included) with `customers` and `returned` (returns up to `end_date`),
+  which the SPEC §6 "Effect" rule reproduces exactly from the files
+- `dirty` {source: {reason: rows}}, `exact_duplicates` {source: rows}, `parked`
+  {source: rows}, `redelivered_files` [paths under the landing directory]
+
+With `dirty_rate` > 0 the files also carry that share of bad rows, each an extra row with
+exactly one defect, counted per quarantine reason; exact duplicates and conflicting
+duplicates sit in a later file than their original; parked rows reference contact ids that
+never arrive; the latest transactions file is delivered a second time under another name.
+"""
+
+from orchestration.generator.landing import (
+    DEFAULT_END_DATE,
+    TRUTH_FILE,
+    GenerationSummary,
+    generate,
+)
+
+__all__ = ["DEFAULT_END_DATE", "TRUTH_FILE", "GenerationSummary", "generate"]
