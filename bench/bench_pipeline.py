@@ -61,7 +61,9 @@ def bench(customers: int, seed: int, work: Path) -> dict:
                 k: round(v, 1) for k, v in _step_seconds(instance, outcome.run_id).items()
             }
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        report["raw_transactions"] = con.execute("select count(*) from raw.transactions").fetchone()[0]
+        report["raw_transactions"] = con.execute(
+            "select count(*) from raw.transactions"
+        ).fetchone()[0]
     report["landing_mib"] = round(_size_mib(settings.landing_dir), 1)
     report["warehouse_mib"] = round(_size_mib(settings.warehouse_path), 1)
     report["published_mib"] = round(_size_mib(settings.published_path), 1)
@@ -71,10 +73,14 @@ def bench(customers: int, seed: int, work: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, nargs="+", default=[10_000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--work-dir", type=Path, default=None, help="scratch space (default: a temp dir)")
+    parser.add_argument(
+        "--work-dir", type=Path, default=None, help="scratch space (default: a temp dir)"
+    )
     args = parser.parse_args()
     from orchestration.project import prepare_manifest
 

@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,7 +44,8 @@ def _check_reporting_options(settings: Settings) -> None:
     if settings.currency not in currencies:
         raise click.BadParameter(
             f"no rates for reporting currency {settings.currency!r} in seeds/currency_rates.csv "
-            f"(known: {', '.join(sorted(currencies))}): add its rates to the seed or pick one of these",
+            f"(known: {', '.join(sorted(currencies))}): "
+            "add its rates to the seed or pick one of these",
             param_hint="--currency / RECALL_CURRENCY",
         )
 
@@ -71,15 +72,18 @@ def main(verbose: bool) -> None:
     State lives under RECALL_HOME (default ./data): landing files, the working DuckDB file,
     quarantine, and published/recall.duckdb, the file BI tools open.
     """
+    # Only this command's own messages go through this handler; Dagster prints its run log
+    # itself, and libraries below it stay at warnings.
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%H:%M:%S",
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
     )
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 @main.command()
-@click.option("--customers", type=click.IntRange(min=1), default=SAMPLE_CUSTOMERS, show_default=True)
+@click.option(
+    "--customers", type=click.IntRange(min=1), default=SAMPLE_CUSTOMERS, show_default=True
+)
 @click.option("--seed", type=int, default=SAMPLE_SEED, show_default=True)
 @click.option(
     "--out",
@@ -92,7 +96,7 @@ def main(verbose: bool) -> None:
     "--end-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Last day of generated activity (default 2026-10-31, so a seed always gives the same files).",
+    help="Last day of generated activity (default 2026-10-31: a seed always gives the same files).",
 )
 @click.option(
     "--dirty-rate",
@@ -109,7 +113,7 @@ def generate(
     end_date: datetime | None,
     dirty_rate: float,
 ) -> None:
-    """Write a realistic synthetic landing directory (all four sources), deterministic for a seed."""
+    """Write a realistic synthetic landing directory (all four sources), the same for a seed."""
     from orchestration.generator import DEFAULT_END_DATE
     from orchestration.generator import generate as generate_landing
 
@@ -141,10 +145,14 @@ def generate(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Business date D the run describes (default: RECALL_AS_OF, else the latest transaction date).",
+    help="Business date D the run describes (default: RECALL_AS_OF, else the latest transaction).",
 )
-@click.option("--timezone", default=None, help="Reporting timezone (default: RECALL_TIMEZONE or UTC).")
-@click.option("--currency", default=None, help="Reporting currency (default: RECALL_CURRENCY or USD).")
+@click.option(
+    "--timezone", default=None, help="Reporting timezone (default: RECALL_TIMEZONE or UTC)."
+)
+@click.option(
+    "--currency", default=None, help="Reporting currency (default: RECALL_CURRENCY or USD)."
+)
 def run(
     landing: Path | None,
     as_of: datetime | None,
@@ -182,7 +190,6 @@ def run(
         click.echo(outcome.format_failure(), err=True)
         sys.exit(1)
     click.echo(outcome.format_summary(time.monotonic() - started))
-
 
 
 if __name__ == "__main__":

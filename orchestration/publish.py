@@ -113,7 +113,9 @@ def publish_marts(
                 )
             counts = {}
             for table in tables:
-                con.execute(f'create table main."{table}" as select * from warehouse.{schema}."{table}"')
+                con.execute(
+                    f'create table main."{table}" as select * from warehouse.{schema}."{table}"'
+                )
                 if table in docs:
                     _comment(con, table, docs[table])
                 counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]

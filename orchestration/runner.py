@@ -23,7 +23,8 @@ class RunOutcome:
         lines = [f"Run {self.run_id} failed; the last good publication is unchanged."]
         lines += [f"  - {failure}" for failure in self.failures]
         lines.append(
-            f"Fix the cause and run again; run history: `recall ui` (DAGSTER_HOME={self.settings.dagster_home})."
+            "Fix the cause and run again. Run history is kept in "
+            f"DAGSTER_HOME={self.settings.dagster_home}."
         )
         return "\n".join(lines)
 

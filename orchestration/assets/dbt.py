@@ -8,7 +8,12 @@ from typing import Any
 
 import duckdb
 from dagster import AssetExecutionContext
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
 from orchestration.config import Settings
 from orchestration.project import recall_dbt_project
@@ -37,7 +42,15 @@ def dbt_vars(settings: Settings, as_of: date | None) -> dict[str, Any]:
     }
 
 
-@dbt_assets(manifest=recall_dbt_project.manifest_path, project=recall_dbt_project)
+# Tests on the dbt sources check the raw tables the ingest assets write.
+translator = DagsterDbtTranslator(DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+
+
+@dbt_assets(
+    manifest=recall_dbt_project.manifest_path,
+    project=recall_dbt_project,
+    dagster_dbt_translator=translator,
+)
 def recall_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, recall: RecallSettings
 ) -> Iterator[Any]:

@@ -60,7 +60,10 @@ def test_published_file_holds_exactly_the_marts_and_opens_read_only_elsewhere(
         "print(sorted(r[0] for r in con.execute('show tables').fetchall()))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(settings.published_path)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", code, str(settings.published_path)],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     assert out.stdout.strip() == str(PUBLISHED_TABLES)
 
@@ -76,7 +79,8 @@ def test_every_file_reconciles_and_quarantine_matches_the_planted_bad_rows(
     settings: Settings, truth: dict, first_run
 ) -> None:
     assert _query(
-        settings.warehouse_path, "select count(*) from ingest.file_reconciliation where not reconciles"
+        settings.warehouse_path,
+        "select count(*) from ingest.file_reconciliation where not reconciles",
     ) == [(0,)]
     quarantined = dict(
         ((source, reason), n)
@@ -95,7 +99,8 @@ def test_every_file_reconciles_and_quarantine_matches_the_planted_bad_rows(
     duplicates = dict(
         _query(
             settings.warehouse_path,
-            "select source, sum(rows_duplicate) from ingest.file_reconciliation group by all having sum(rows_duplicate) > 0",
+            "select source, sum(rows_duplicate) from ingest.file_reconciliation "
+            "group by all having sum(rows_duplicate) > 0",
         )
     )
     assert duplicates == {k: v for k, v in truth["exact_duplicates"].items() if v}
@@ -115,16 +120,27 @@ def test_marts_use_no_data_after_the_as_of_date(settings: Settings, first_run) -
 def test_second_run_loads_nothing_new_and_publishes_the_same_tables(
     settings: Settings, first_run
 ) -> None:
-    before = _query(settings.warehouse_path, "select source, count(*) from ingest.load_manifest group by all order by 1")
+    before = _query(
+        settings.warehouse_path,
+        "select source, count(*) from ingest.load_manifest group by all order by 1",
+    )
     counts_before = {
-        t: _query(settings.published_path, f"select count(*) from {t}")[0][0] for t in PUBLISHED_TABLES
+        t: _query(settings.published_path, f"select count(*) from {t}")[0][0]
+        for t in PUBLISHED_TABLES
     }
     with DagsterInstance.ephemeral() as instance:
         outcome = run_pipeline(settings, instance=instance)
     assert outcome.success, outcome.format_failure()
-    assert _query(settings.warehouse_path, "select source, count(*) from ingest.load_manifest group by all order by 1") == before
+    assert (
+        _query(
+            settings.warehouse_path,
+            "select source, count(*) from ingest.load_manifest group by all order by 1",
+        )
+        == before
+    )
     assert {
-        t: _query(settings.published_path, f"select count(*) from {t}")[0][0] for t in PUBLISHED_TABLES
+        t: _query(settings.published_path, f"select count(*) from {t}")[0][0]
+        for t in PUBLISHED_TABLES
     } == counts_before
 
 
@@ -134,8 +150,14 @@ def test_an_earlier_as_of_date_cuts_the_marts(settings: Settings, first_run) -> 
     with DagsterInstance.ephemeral() as instance:
         outcome = run_pipeline(earlier, instance=instance)
     assert outcome.success, outcome.format_failure()
-    assert _query(settings.published_path, "select max(occurred_date) from fct_transactions") == [(as_of,)]
-    assert _query(settings.published_path, "select max(sent_date) <= date '2026-06-30' from fct_recall_touches") == [(True,)]
+    assert _query(settings.published_path, "select max(occurred_date) from fct_transactions") == [
+        (as_of,)
+    ]
     assert _query(
-        settings.published_path, "select count(*) from dim_customers where signup_date > date '2026-06-30'"
+        settings.published_path,
+        "select max(sent_date) <= date '2026-06-30' from fct_recall_touches",
+    ) == [(True,)]
+    assert _query(
+        settings.published_path,
+        "select count(*) from dim_customers where signup_date > date '2026-06-30'",
     ) == [(0,)]

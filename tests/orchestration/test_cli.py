@@ -16,7 +16,9 @@ def test_every_verb_has_help(verb: list[str]) -> None:
 
 
 def test_unknown_timezone_is_refused_before_anything_runs(tmp_path) -> None:
-    result = CliRunner().invoke(main, ["run", "--landing", str(tmp_path), "--timezone", "Mars/Olympus"])
+    result = CliRunner().invoke(
+        main, ["run", "--landing", str(tmp_path), "--timezone", "Mars/Olympus"]
+    )
     assert result.exit_code == 2
     assert "unknown timezone 'Mars/Olympus'" in result.output
     assert list(tmp_path.iterdir()) == []

@@ -26,11 +26,16 @@ def test_definitions_load_with_the_whole_graph(dbt_manifest: Path) -> None:
     assert defs.resolve_job_def(RECALL_JOB_NAME) is not None
 
 
-def test_dbt_sources_are_the_ingest_assets_and_publish_waits_for_every_mart(dbt_manifest: Path) -> None:
+def test_dbt_sources_are_the_ingest_assets_and_publish_waits_for_every_mart(
+    dbt_manifest: Path,
+) -> None:
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert AssetKey(["raw", "transactions"]) in graph.get(AssetKey(["staging", "stg_transactions"])).parent_keys
+    assert (
+        AssetKey(["raw", "transactions"])
+        in graph.get(AssetKey(["staging", "stg_transactions"])).parent_keys
+    )
     marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
     assert marts
     assert graph.get(AssetKey(["published", "recall_duckdb"])).parent_keys == marts

@@ -20,7 +20,8 @@ def _warehouse(path: Path, customers: int, extra_column: str | None = None) -> P
         extra = f", 'x' as {extra_column}" if extra_column else ""
         con.execute(
             "create or replace table marts.dim_customers as "
-            f"select 'C' || i as customer_id, true as email_opt_in{extra} from range({customers}) t(i)"
+            f"select 'C' || i as customer_id, true as email_opt_in{extra} "
+            f"from range({customers}) t(i)"
         )
         con.execute("create or replace table staging.contacts as select 'a@b.c' as email")
     return path
@@ -61,7 +62,9 @@ def test_readers_keep_their_snapshot_while_new_readers_see_the_new_file(tmp_path
 
 
 @pytest.mark.parametrize("column", ["email", "phone", "full_name", "contact_email"])
-def test_personal_data_is_refused_and_the_last_publication_stays(tmp_path: Path, column: str) -> None:
+def test_personal_data_is_refused_and_the_last_publication_stays(
+    tmp_path: Path, column: str
+) -> None:
     published = tmp_path / "recall.duckdb"
     publish_marts(_warehouse(tmp_path / "good.duckdb", 2), published)
 
@@ -69,7 +72,11 @@ def test_personal_data_is_refused_and_the_last_publication_stays(tmp_path: Path,
         publish_marts(_warehouse(tmp_path / "bad.duckdb", 7, extra_column=column), published)
 
     assert _count(published) == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.duckdb", "good.duckdb", "recall.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bad.duckdb",
+        "good.duckdb",
+        "recall.duckdb",
+    ]
 
 
 def test_an_empty_marts_schema_is_refused(tmp_path: Path) -> None:

@@ -1,0 +1,363 @@
+"""Landing files: discovery, checksums, readability checks and the SQL that reads them.
+
+A landing file is read with an explicit schema: every contract column of its source is
+read as text (VARCHAR) and matched to the file's header (CSV) or schema (Parquet) by
+name, so nothing is ever guessed from the data. A file that cannot be read at all fails
+the run with :class:`LandingFileError` before anything is loaded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from orchestration.sources import Source
+
+FileFormat = Literal["csv", "parquet"]
+FORMATS: dict[str, FileFormat] = {".csv": "csv", ".parquet": "parquet"}
+
+# Column that carries each row's source file when several files are read in one scan.
+FILE_COLUMN = "__landing_file"
+
+_CHUNK = 1 << 20
+
+
+class LandingFileError(Exception):
+    """A landing file that cannot be read at all (wrong columns, wrong encoding, empty,
+    malformed). The message names the file and the problem and says what to do."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """One file found in a source folder of the landing directory."""
+
+    source: str
+    path: Path
+    relative_path: str  # e.g. "transactions/2026-01.csv", relative to the landing dir
+    format: FileFormat
+    size_bytes: int
+    sha256: str
+    utf8_problem: str | None = None  # set for a CSV file that is not valid UTF-8
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    """Where the contract columns sit in a readable file.
+
+    ``columns`` are the file's own column names in file order; ``positions`` gives, for
+    each contract column in contract order, its index in ``columns``.
+    """
+
+    columns: tuple[str, ...]
+    positions: tuple[int, ...]
+    extra_columns: tuple[str, ...]
+
+
+def discover_files(landing_dir: Path, sources: Sequence[Source]) -> list[LandingFile]:
+    """Every ``*.csv`` and ``*.parquet`` file directly under ``<landing_dir>/<source>/``,
+    sources in load order and files sorted by name, with size and SHA-256.
+
+    Anything else in the landing directory (other folders, ``truth.json``, hidden or
+    editor lock files) is ignored.
+    """
+    found: list[tuple[Source, Path]] = []
+    for source in sources:
+        folder = landing_dir / source.name
+        if not folder.is_dir():
+            continue
+        paths = [
+            p
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in FORMATS and not p.name.startswith((".", "~"))
+        ]
+        found.extend((source, p) for p in sorted(paths, key=lambda p: p.name))
+    # Hashing releases the GIL, so a couple of threads keep the disk busy.
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        return list(pool.map(lambda item: _fingerprint(landing_dir, *item), found))
+
+
+def _fingerprint(landing_dir: Path, source: Source, path: Path) -> LandingFile:
+    """Checksum the file and, for CSV, check that it is UTF-8, in one read."""
+    file_format = FORMATS[path.suffix.lower()]
+    digest = hashlib.sha256()
+    utf8 = _Utf8Check() if file_format == "csv" else None
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            if utf8 is not None:
+                utf8.feed(chunk, offset=size)
+            size += len(chunk)
+    return LandingFile(
+        source=source.name,
+        path=path,
+        relative_path=path.relative_to(landing_dir).as_posix(),
+        format=file_format,
+        size_bytes=size,
+        sha256=digest.hexdigest(),
+        utf8_problem=utf8.finish(path) if utf8 is not None else None,
+    )
+
+
+class _Utf8Check:
+    """Finds the first byte of a file that is not valid UTF-8, chunk by chunk."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._bad: tuple[int, bytes] | None = None  # (file offset, byte)
+
+    def feed(self, chunk: bytes, offset: int) -> None:
+        if self._bad is not None:
+            return
+        # ASCII needs no decoding: the common case, checked in C at memory speed.
+        if chunk.isascii() and not self._decoder.getstate()[0]:
+            return
+        try:
+            self._decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            # The offset may be off by the few bytes of a character split across chunks.
+            self._bad = (offset + error.start, error.object[error.start : error.start + 1])
+
+    def finish(self, path: Path) -> str | None:
+        """Where the first invalid byte is, so the operator can find it; None if valid."""
+        if self._bad is None:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                return "the file ends in the middle of a UTF-8 character"
+            return None
+        offset, byte = self._bad
+        with path.open("rb") as handle:  # only on failure: count the lines before it
+            line = handle.read(offset).count(b"\n") + 1
+        return f"byte 0x{byte.hex().upper()} on line {line} is not valid UTF-8"
+
+
+def inspect_file(file: LandingFile, source: Source) -> FileLayout:
+    """Check that a file can be read and find its contract columns.
+
+    Raises :class:`LandingFileError` naming the file and the problem: empty file, no
+    header, no data rows, not UTF-8, unreadable Parquet, missing contract columns.
+    """
+    if file.size_bytes == 0:
+        raise _error(file, "is empty (0 bytes)", "Deliver the complete export")
+    columns = _csv_columns(file) if file.format == "csv" else _parquet_columns(file)
+    return _match_columns(file, source, columns)
+
+
+def _csv_columns(file: LandingFile) -> tuple[str, ...]:
+    if file.utf8_problem:
+        raise _error(
+            file,
+            f"is not UTF-8 encoded ({file.utf8_problem}); it looks like another encoding "
+            "such as Latin-1 or Windows-1252",
+            "Re-export it as UTF-8 (in Excel: 'CSV UTF-8') and deliver it again",
+        )
+    with file.path.open("rb") as handle:
+        header_line = handle.readline()
+        has_data = _has_more_content(handle)
+    header_text = header_line.decode("utf-8-sig").strip()
+    if not header_text:
+        raise _error(
+            file,
+            "has no header line (the first line is blank)",
+            "Deliver the file with a header row naming the columns",
+        )
+    if not has_data:
+        raise _error(
+            file,
+            "has a header but no data rows",
+            "Deliver the complete export, or remove the file if there is nothing to load",
+        )
+    try:
+        header = next(csv.reader([header_text]))
+    except csv.Error as error:
+        raise _error(
+            file, f"has a header line that is not valid CSV ({error})", "Fix the header"
+        ) from error
+    return tuple(name.strip() for name in header)
+
+
+def _has_more_content(handle: Iterable[bytes]) -> bool:
+    # Blank lines after the header are not rows; anything else is.
+    return any(line.strip() for line in handle)
+
+
+def _parquet_columns(file: LandingFile) -> tuple[str, ...]:
+    try:
+        with duckdb.connect() as con:
+            path = sql_string(str(file.path))
+            described = con.sql(f"describe select * from read_parquet({path})").fetchall()
+            (rows,) = con.sql(
+                f"select coalesce(sum(num_rows), 0) from parquet_file_metadata({path})"
+            ).fetchall()[0]
+    except duckdb.Error as error:
+        raise _error(
+            file,
+            f"is not a readable Parquet file ({first_line(error)})",
+            "Re-export it (or deliver it as CSV)",
+        ) from error
+    if rows == 0:
+        raise _error(
+            file,
+            "has no data rows",
+            "Deliver the complete export, or remove the file if there is nothing to load",
+        )
+    return tuple(str(row[0]) for row in described)
+
+
+def _match_columns(file: LandingFile, source: Source, columns: tuple[str, ...]) -> FileLayout:
+    """Match contract columns by name (case and surrounding spaces ignored)."""
+    normalized = [c.strip().lower() for c in columns]
+    missing = [name for name in source.column_names if name not in normalized]
+    if missing:
+        raise _error(
+            file,
+            f"is missing the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(found: {', '.join(columns) or 'none'})",
+            f"Deliver it with every {source.name} column of the contract "
+            f"({', '.join(source.column_names)}); extra columns are ignored",
+        )
+    repeated = sorted({n for n in source.column_names if normalized.count(n) > 1})
+    if repeated:
+        raise _error(
+            file,
+            f"has the column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} "
+            "more than once",
+            "Deliver it with each column once",
+        )
+    positions = tuple(normalized.index(name) for name in source.column_names)
+    extra = tuple(
+        c for c, n in zip(columns, normalized, strict=True) if n not in source.column_names
+    )
+    return FileLayout(columns=columns, positions=positions, extra_columns=extra)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A query over landing files, and how to rebuild a row of it as JSON.
+
+    ``sql`` yields ``_file_id``, every contract column as ``r_<name>`` and every extra
+    column as ``x_<i>``, all VARCHAR, in file order. ``record`` is SQL over those
+    columns giving the whole raw row as JSON text, keyed by the file's own column names,
+    so a quarantined row loses nothing.
+    """
+
+    sql: str
+    record: str
+
+
+def scan_sql(
+    source: Source, files: Sequence[LandingFile], layout: FileLayout, file_ids: Sequence[int]
+) -> Scan:
+    """Read files that share one format and layout (see :class:`Scan`)."""
+    paths = "[" + ", ".join(sql_string(str(f.path)) for f in files) + "]"
+    if files[0].format == "csv":
+        # Positional names: header text is never used as SQL, and repeated or odd
+        # header names cannot clash.
+        types = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.columns)))
+        relation = (
+            f"read_csv({paths}, header = true, auto_detect = false, delim = ',', "
+            f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+            f"columns = {{{types}}}, filename = '{FILE_COLUMN}')"
+        )
+        values = [f"c{i}" for i in range(len(layout.columns))]
+    else:
+        relation = f"read_parquet({paths}, filename = '{FILE_COLUMN}')"
+        # Parquet values are typed; the text of a timestamp depends on the session
+        # TimeZone, which the loader pins to UTC.
+        values = [f"cast({quote_ident(c)} as varchar)" for c in layout.columns]
+    if len(files) == 1:
+        file_id = str(file_ids[0])
+    else:
+        whens = " ".join(
+            f"when {sql_string(str(f.path))} then {i}" for f, i in zip(files, file_ids, strict=True)
+        )
+        file_id = f"case {FILE_COLUMN} {whens} end"
+    contract_at = dict(zip(layout.positions, source.column_names, strict=True))
+    names = [f"r_{contract_at[i]}" if i in contract_at else f"x_{i}" for i in range(len(values))]
+    selected = ", ".join(f"{v} as {n}" for v, n in zip(values, names, strict=True))
+    pairs = ", ".join(
+        f"{sql_string(header)}, {name}" for header, name in zip(layout.columns, names, strict=True)
+    )
+    return Scan(
+        sql=f"select cast({file_id} as bigint) as _file_id, {selected} from {relation}",
+        record=f"cast(json_object({pairs}) as varchar)",
+    )
+
+
+def diagnose_read_error(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    files: Sequence[LandingFile],
+    layout: FileLayout,
+) -> LandingFileError | None:
+    """After a failed read of a group of files, find the file DuckDB cannot read.
+
+    Each file is read again on its own; the first that fails is named in the error. None
+    when every file reads on its own: the failure was not about a file (memory, disk),
+    and the caller re-raises the original error.
+    """
+    for file in files:
+        try:
+            con.sql(
+                f"select count(*) from ({scan_sql(source, [file], layout, [0]).sql})"
+            ).fetchall()
+        except duckdb.Error as error:
+            if file.format == "csv":
+                return _error(
+                    file,
+                    f"is not a well-formed CSV file ({csv_error_summary(error)})",
+                    "Every row needs as many comma-separated fields as the header and every "
+                    "quote must be closed; fix the file and run again",
+                )
+            return _error(
+                file,
+                f"is not a readable Parquet file ({first_line(error)})",
+                "Re-export it (or deliver it as CSV) and run again",
+            )
+    return None
+
+
+def csv_error_summary(error: BaseException) -> str:
+    """The useful part of DuckDB's CSV error: the line and what was wrong with it."""
+    lines = [line.strip() for line in str(error).splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line.startswith("Possible") or line.startswith("* ") or line.startswith("file ="):
+            break
+        if line:
+            kept.append(line.removeprefix("Invalid Input Error: "))
+    return "; ".join(kept)[:500]
+
+
+def first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0][:500] if str(error).strip() else type(error).__name__
+
+
+def _error(file: LandingFile, problem: str, action: str) -> LandingFileError:
+    return LandingFileError(
+        f"Landing file {file.relative_path} {problem}. {action}. Nothing was loaded in this run."
+    )
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier, quoted so any column name is safe."""
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,380 @@
+"""Row-level rules and parsing: each bad row lands in quarantine with exactly one reason,
+its file and its row number; good rows are parsed into typed raw columns."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from ingest_helpers import LOADED_AT, Landing, row
+
+from orchestration.ingest import REASONS
+
+# (reason, source, overrides of a second row whose key differs from the good first row,
+#  a fragment of the human detail)
+REASON_CASES = [
+    ("missing_key", "transactions", {"transaction_id": " "}, "transaction_id is empty"),
+    ("missing_required", "transactions", {"kind": ""}, "kind is empty"),
+    (
+        "unparseable_timestamp",
+        "transactions",
+        {"occurred_at": "31/01/2026 10:00"},
+        "occurred_at '31/01/2026 10:00' is not an ISO 8601 timestamp",
+    ),
+    (
+        "unparseable_date",
+        "campaigns",
+        {"starts_on": "2026/01/01"},
+        "starts_on '2026/01/01' is not a date",
+    ),
+    (
+        "unparseable_amount",
+        "transactions",
+        {"amount": "12,50"},
+        "amount '12,50' is not a number",
+    ),
+    (
+        "invalid_boolean",
+        "recall_touches",
+        {"delivered": "maybe"},
+        "delivered 'maybe' is not true/false",
+    ),
+    (
+        "unknown_kind",
+        "transactions",
+        {"kind": "sale"},
+        "kind 'sale' is not one of purchase, refund",
+    ),
+    ("unknown_channel", "recall_touches", {"channel": "fax"}, "channel 'fax' is not one of"),
+    ("unknown_outcome", "recall_touches", {"outcome": "ghosted"}, "outcome 'ghosted'"),
+    ("unknown_offer", "campaigns", {"offer": "bogof"}, "offer 'bogof' is not one of"),
+    (
+        "unknown_currency",
+        "transactions",
+        {"currency": "XYZ"},
+        "currency 'XYZ' has no rates in seeds/currency_rates.csv",
+    ),
+    (
+        "no_rate_for_date",
+        "transactions",
+        {"occurred_at": "2021-06-01T10:00:00Z"},
+        "no USD rate on or before 2021-06-01",
+    ),
+    ("missing_amount", "transactions", {"amount": ""}, "amount is empty"),
+    (
+        "negative_amount",
+        "transactions",
+        {"kind": "refund", "amount": "-5.00"},
+        "amount '-5.00' is negative",
+    ),
+    (
+        "future_timestamp",
+        "transactions",
+        {"occurred_at": "2026-06-02T12:00:01Z"},
+        "occurred_at '2026-06-02T12:00:01Z' is more than one day after the load time",
+    ),
+]
+
+KEY_OF = {
+    "contacts": "contact_id",
+    "transactions": "transaction_id",
+    "recall_touches": "touch_id",
+    "campaigns": "campaign_id",
+}
+
+
+def test_every_reason_code_has_a_case() -> None:
+    covered = {case[0] for case in REASON_CASES} | {"conflicting_duplicate"}
+    assert covered == set(REASONS)
+
+
+@pytest.mark.parametrize(
+    ("reason", "source", "overrides", "detail"),
+    REASON_CASES,
+    ids=[case[0] for case in REASON_CASES],
+)
+def test_bad_row_is_quarantined_with_its_reason_file_and_row_number(
+    landing: Landing, reason: str, source: str, overrides: dict[str, str], detail: str
+) -> None:
+    landing.contacts("C1")
+    key = KEY_OF[source]
+    bad = row(source, **{key: "SECOND"}) | overrides
+    landing.write(source, "batch_01.csv", [row(source), bad, row(source, **{key: "THIRD"})])
+
+    summary = landing.run()
+
+    assert landing.quarantined() == [(source, "batch_01.csv", 2, reason)]
+    (shown,) = landing.query("select detail from ingest.quarantine")
+    assert detail in shown[0]
+    assert landing.scalar(f"select count(*) from raw.{source}") == 2
+    assert summary.quarantined_by_reason == {reason: 1}
+
+
+def test_conflicting_duplicate_is_quarantined_with_the_kept_row_named(landing: Landing) -> None:
+    landing.contacts("C1")
+    landing.write(
+        "transactions",
+        "batch_01.csv",
+        [
+            row("transactions"),
+            row("transactions", transaction_id="T2"),
+            row("transactions", amount="99"),
+        ],
+    )
+
+    landing.run()
+
+    assert landing.quarantined() == [("transactions", "batch_01.csv", 3, "conflicting_duplicate")]
+    (detail,) = landing.query("select detail from ingest.quarantine")[0]
+    assert detail == (
+        "transaction_id 'T1' appeared earlier with different content "
+        "(kept: transactions/batch_01.csv row 1); the first occurrence wins"
+    )
+
+
+def test_quarantine_keeps_the_whole_raw_row_as_json(landing: Landing) -> None:
+    bad = row("transactions", kind="  Sale ", category="")
+    landing.write("transactions", "t.csv", [bad])
+
+    landing.run()
+
+    (record,) = landing.query("select record from ingest.quarantine")[0]
+    assert json.loads(record) == {**bad, "category": None}
+
+
+def test_a_row_breaking_several_rules_gets_the_first_reason_only(landing: Landing) -> None:
+    landing.contacts("C1")
+    # Unknown kind, unknown currency and a negative amount: unknown_kind comes first.
+    landing.write(
+        "transactions", "t.csv", [row("transactions", kind="sale", currency="XYZ", amount="-1")]
+    )
+
+    landing.run()
+
+    assert landing.quarantined() == [("transactions", "t.csv", 1, "unknown_kind")]
+
+
+@pytest.mark.parametrize(
+    ("source", "overrides"),
+    [
+        ("transactions", {"contact_id": ""}),
+        ("contacts", {"updated_at": ""}),
+        ("recall_touches", {"touch_id": ""}),
+        ("campaigns", {"campaign_id": ""}),
+    ],
+)
+def test_empty_key_or_contact_id_is_missing_key(
+    landing: Landing, source: str, overrides: dict[str, str]
+) -> None:
+    landing.write(source, "f.csv", [row(source, **overrides)])
+
+    landing.run()
+
+    assert landing.quarantined() == [(source, "f.csv", 1, "missing_key")]
+
+
+def test_empty_amount_is_missing_amount_not_missing_required(landing: Landing) -> None:
+    landing.write("campaigns", "k.csv", [row("campaigns", fixed_cost="")])
+    landing.write("recall_touches", "r.csv", [row("recall_touches", cost=" ")])
+
+    landing.run()
+
+    assert landing.quarantined() == [
+        ("campaigns", "k.csv", 1, "missing_amount"),
+        ("recall_touches", "r.csv", 1, "missing_amount"),
+    ]
+
+
+def test_timestamp_exactly_one_day_after_load_time_is_not_future(landing: Landing) -> None:
+    landing.contacts("C1")
+    landing.write(
+        "recall_touches",
+        "r.csv",
+        [
+            row("recall_touches", sent_at="2026-06-02T12:00:00Z"),
+            row("recall_touches", touch_id="R2", opened_at="2026-06-02T12:00:00.000001Z"),
+        ],
+    )
+
+    landing.run(loaded_at=LOADED_AT)
+
+    assert landing.quarantined() == [("recall_touches", "r.csv", 2, "future_timestamp")]
+
+
+def test_campaign_dates_are_plans_and_never_future(landing: Landing) -> None:
+    landing.write(
+        "campaigns", "k.csv", [row("campaigns", starts_on="2027-01-01", ends_on="2027-03-31")]
+    )
+
+    landing.run()
+
+    assert landing.scalar("select count(*) from raw.campaigns") == 1
+
+
+def test_no_rate_uses_the_date_in_the_reporting_timezone(landing: Landing) -> None:
+    # Rates start on 2022-01-03. 02:00 UTC on that day is still 2022-01-02 in New York.
+    landing.settings = landing.settings.with_overrides(timezone="America/New_York")
+    landing.contacts("C1")
+    landing.write(
+        "recall_touches",
+        "r.csv",
+        [
+            row("recall_touches", sent_at="2022-01-03T02:00:00Z"),
+            row("recall_touches", touch_id="R2", sent_at="2022-01-03T06:00:00Z"),
+        ],
+    )
+
+    landing.run()
+
+    assert landing.quarantined() == [("recall_touches", "r.csv", 1, "no_rate_for_date")]
+    (detail,) = landing.query("select detail from ingest.quarantine")[0]
+    assert detail.startswith(
+        "no USD rate on or before 2022-01-02 (the date of sent_at in America/New_York)"
+    )
+
+
+def test_campaign_rate_date_is_its_start(landing: Landing) -> None:
+    landing.write(
+        "campaigns",
+        "k.csv",
+        [
+            row("campaigns", starts_on="2021-12-20", ends_on="2022-02-01"),
+            row("campaigns", campaign_id="K2", starts_on="2022-01-03"),
+        ],
+    )
+
+    landing.run()
+
+    assert landing.quarantined() == [("campaigns", "k.csv", 1, "no_rate_for_date")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-31T23:30:00-05:00", datetime(2026, 2, 1, 4, 30)),
+        ("2026-01-31T23:30:00Z", datetime(2026, 1, 31, 23, 30)),
+        ("2026-01-31T23:30:00", datetime(2026, 1, 31, 23, 30)),
+        ("2026-01-31T23:30:00+05:30", datetime(2026, 1, 31, 18, 0)),
+        ("2026-01-31 23:30:00.250-05:00", datetime(2026, 2, 1, 4, 30, 0, 250000)),
+    ],
+)
+def test_timestamps_are_stored_as_naive_utc(
+    landing: Landing, text: str, expected: datetime
+) -> None:
+    landing.contacts("C1")
+    landing.write("transactions", "t.csv", [row("transactions", occurred_at=text)])
+
+    landing.run()
+
+    assert landing.query("select occurred_at from raw.transactions") == [(expected,)]
+
+
+@pytest.mark.parametrize("text", ["epoch", "infinity", "2026-02-30T10:00:00Z", "20260131T103000Z"])
+def test_words_and_impossible_dates_are_unparseable_timestamps(landing: Landing, text: str) -> None:
+    landing.write("transactions", "t.csv", [row("transactions", occurred_at=text)])
+
+    landing.run()
+
+    assert landing.quarantined() == [("transactions", "t.csv", 1, "unparseable_timestamp")]
+
+
+def test_booleans_accept_the_usual_spellings(landing: Landing) -> None:
+    spellings = [("TRUE", "f", "1", "No"), ("yes", "False", "0", "t"), ("", "", "", "")]
+    landing.write(
+        "contacts",
+        "c.csv",
+        [
+            row(
+                "contacts",
+                contact_id=f"C{i}",
+                sms_opt_in=a,
+                email_opt_in=b,
+                push_opt_in=c,
+                phone_opt_in=d,
+            )
+            for i, (a, b, c, d) in enumerate(spellings)
+        ],
+    )
+
+    landing.run()
+
+    assert landing.query(
+        "select sms_opt_in, email_opt_in, push_opt_in, phone_opt_in from raw.contacts "
+        "order by contact_id"
+    ) == [(True, False, True, False), (True, False, False, True), (None, None, None, None)]
+
+
+def test_text_is_trimmed_enums_lowercased_currency_uppercased(landing: Landing) -> None:
+    landing.contacts("C1")
+    landing.write(
+        "transactions",
+        "t.csv",
+        [
+            row(
+                "transactions",
+                transaction_id="  T1\t",
+                kind=" Refund ",
+                amount=" 12.5 ",
+                currency="eur",
+                store_or_channel="  ",
+                category=" Shoes ",
+            )
+        ],
+    )
+
+    landing.run()
+
+    assert landing.query(
+        "select transaction_id, kind, amount, currency, store_or_channel, category "
+        "from raw.transactions"
+    ) == [("T1", "refund", Decimal("12.5000"), "EUR", None, "Shoes")]
+
+
+def test_unknown_lapse_reason_code_is_kept_as_delivered(landing: Landing) -> None:
+    landing.contacts("C1")
+    landing.write(
+        "recall_touches", "r.csv", [row("recall_touches", lapse_reason_code="moon_phase")]
+    )
+
+    landing.run()
+
+    assert landing.quarantined() == []
+    assert landing.query("select lapse_reason_code from raw.recall_touches") == [("moon_phase",)]
+
+
+def test_control_rows_and_empty_outcome_are_valid_touches(landing: Landing) -> None:
+    landing.contacts("C1")
+    landing.write(
+        "recall_touches",
+        "r.csv",
+        [row("recall_touches", channel="Control", delivered="", outcome="", cost="0")],
+    )
+
+    landing.run()
+
+    assert landing.query("select channel, delivered, outcome, cost from raw.recall_touches") == [
+        ("control", None, None, Decimal("0.0000"))
+    ]
+
+
+def test_raw_columns_have_the_contract_types(landing: Landing) -> None:
+    landing.run()
+
+    types = dict(
+        landing.query(
+            "select table_name || '.' || column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw'"
+        )
+    )
+    assert types["transactions.occurred_at"] == "TIMESTAMP"
+    assert types["transactions.amount"] == "DECIMAL(18,4)"
+    assert types["campaigns.starts_on"] == "DATE"
+    assert types["contacts.sms_opt_in"] == "BOOLEAN"
+    assert types["recall_touches.lapse_reason_code"] == "VARCHAR"
+    for table in ("contacts", "transactions", "recall_touches", "campaigns"):
+        assert types[f"{table}._file_id"] == "BIGINT"
+        assert types[f"{table}._row_number"] == "BIGINT"
+        assert types[f"{table}._loaded_at"] == "TIMESTAMP"
+        assert types[f"{table}._row_hash"] == "VARCHAR"
