@@ -13,6 +13,7 @@
     {%- set int_vars = [
         'active_days', 'at_risk_days', 'dormant_days', 'new_days', 'band_edge_1', 'band_edge_2',
         'max_touches_30d', 'min_days_between_touches', 'attribution_window_days',
+        'value_window_days', 'touch_window_days',
     ] -%}
     {%- for name in int_vars -%}
         {%- set raw = var(name) -%}

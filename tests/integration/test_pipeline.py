@@ -20,7 +20,16 @@ from orchestration.runner import run_pipeline
 pytestmark = pytest.mark.integration
 
 CUSTOMERS = 3_000
-PUBLISHED_TABLES = ["dim_campaigns", "dim_customers", "fct_recall_touches", "fct_transactions"]
+PUBLISHED_TABLES = [
+    "customer_lifecycle",
+    "customer_lifecycle_monthly",
+    "dim_campaigns",
+    "dim_customers",
+    "fct_recall_touches",
+    "fct_transactions",
+    "lapse_tiers",
+    "lifecycle_flows_monthly",
+]
 
 
 def _query(path: Path, sql: str) -> list[tuple]:

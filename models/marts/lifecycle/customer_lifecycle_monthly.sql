@@ -1,0 +1,25 @@
+-- Every customer at every month end on or before D, from the month end on or after signup
+-- (SPEC §5.1): D's own month only when D is its last day.
+with
+
+customer_states as (
+
+    select * from {{ ref('int_customer_states_evaluated') }}
+
+),
+
+final as (
+
+    select
+        evaluation_date as month_end,
+        customer_id,
+        stage,
+        r_days,
+        value_score
+
+    from customer_states
+    where is_month_end
+
+)
+
+select * from final
