@@ -1,0 +1,300 @@
+-- Every recall touch and control row sent on or before D, with its eligibility, tier and
+-- recall attribution (SPEC §6). Reads staging, not fct_recall_touches, so that the mart can
+-- take these columns without a cycle.
+{%- set attribution_window_hours = (var('attribution_window_days') | int) * 24 %}
+
+with
+
+recall_touches as (
+
+    select * from {{ ref('stg_recall_touches') }}
+
+),
+
+transactions as (
+
+    select * from {{ ref('fct_transactions') }}
+
+),
+
+customer_states as (
+
+    select * from {{ ref('int_customer_states_evaluated') }}
+
+),
+
+recall_tier_matrix as (
+
+    select * from {{ ref('stg_recall_tier_matrix') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+touches_by_d as (
+
+    select
+        recall_touches.touch_id,
+        recall_touches.customer_id,
+        recall_touches.campaign_id,
+        recall_touches.channel,
+        recall_touches.is_control,
+        recall_touches.sent_at,
+        recall_touches.sent_date,
+        recall_touches.sent_month,
+        {{ dbt.dateadd('hour', attribution_window_hours, 'recall_touches.sent_at') }}
+            as attribution_window_ends_at
+
+    from recall_touches
+    cross join as_of
+    where recall_touches.sent_date <= as_of.as_of_date
+
+),
+
+-- fct_transactions is already cut at D.
+qualifying_purchases as (
+
+    select
+        transaction_id,
+        customer_id,
+        occurred_at,
+        occurred_date
+
+    from transactions
+    where is_qualifying_purchase
+
+),
+
+-- The last qualifying purchase strictly before sent_at (a timestamp comparison); R counts
+-- local dates. A customer who never bought has no R and cannot be dormant or lapsed.
+last_purchases_before_touch as (
+
+    select
+        touches_by_d.touch_id,
+        max(qualifying_purchases.occurred_date) as last_purchase_date
+
+    from touches_by_d
+    inner join qualifying_purchases
+        on
+            touches_by_d.customer_id = qualifying_purchases.customer_id
+            and touches_by_d.sent_at > qualifying_purchases.occurred_at
+    group by touches_by_d.touch_id
+
+),
+
+touches_with_r as (
+
+    select
+        touches_by_d.*,
+        last_purchases_before_touch.last_purchase_date,
+        cast(
+            {{ dbt.datediff('last_purchases_before_touch.last_purchase_date',
+                'touches_by_d.sent_date', 'day') }}
+            as {{ dbt.type_int() }}
+        ) as r_at_touch
+
+    from touches_by_d
+    left join last_purchases_before_touch
+        on touches_by_d.touch_id = last_purchases_before_touch.touch_id
+
+),
+
+-- Eligible: dormant or lapsed at sent_at, R > at_risk_days (SPEC §6).
+touches_eligibility as (
+
+    select
+        *,
+        coalesce(r_at_touch > {{ var('at_risk_days') }}, false) as is_eligible,
+        {{ lapse_band_number('r_at_touch') }} as lapse_band_number,
+        -- The latest month end strictly before the local send date.
+        cast({{ dbt.dateadd('day', -1, 'sent_month') }} as date) as tier_month_end
+
+    from touches_with_r
+
+),
+
+-- Tier matrix on the value_score at tier_month_end and the band of R; only eligible rows
+-- get a tier, and none without a value score at that month end.
+touches_tiered as (
+
+    select
+        touches_eligibility.*,
+        customer_states.value_score,
+        case
+            when touches_eligibility.is_eligible then recall_tier_matrix.recall_tier
+        end as recall_tier
+
+    from touches_eligibility
+    left join customer_states
+        on
+            touches_eligibility.customer_id = customer_states.customer_id
+            and touches_eligibility.tier_month_end = customer_states.evaluation_date
+            and customer_states.is_month_end
+    left join recall_tier_matrix
+        on
+            customer_states.value_score = recall_tier_matrix.value_score
+            and touches_eligibility.lapse_band_number = recall_tier_matrix.band_number
+
+),
+
+eligible_touches as (
+
+    select * from touches_tiered
+    where is_eligible and not is_control
+
+),
+
+-- Last touch: each qualifying purchase looks back to the latest eligible touch sent strictly
+-- before it (ties on sent_at to the greater touch_id).
+purchases_latest_touch as (
+
+    select
+        qualifying_purchases.transaction_id,
+        qualifying_purchases.occurred_at,
+        eligible_touches.touch_id,
+        eligible_touches.attribution_window_ends_at,
+        row_number() over (
+            partition by qualifying_purchases.transaction_id
+            order by eligible_touches.sent_at desc, eligible_touches.touch_id desc
+        ) as touch_recency_rank
+
+    from qualifying_purchases
+    inner join eligible_touches
+        on
+            qualifying_purchases.customer_id = eligible_touches.customer_id
+            and qualifying_purchases.occurred_at > eligible_touches.sent_at
+
+),
+
+-- The window is inclusive: a purchase at exactly sent_at + window is a recall. The first
+-- such purchase of a touch is its recall; later purchases of the same customer fall under
+-- touches that are ineligible (the recall purchase makes R small again).
+recall_candidates as (
+
+    select
+        touch_id,
+        transaction_id,
+        occurred_at,
+        attribution_window_ends_at,
+        row_number() over (
+            partition by touch_id
+            order by occurred_at, transaction_id
+        ) as purchase_order
+
+    from purchases_latest_touch
+    where
+        touch_recency_rank = 1
+        and occurred_at <= attribution_window_ends_at
+
+),
+
+recalls as (
+
+    select
+        recall_candidates.touch_id,
+        recall_candidates.transaction_id as recall_transaction_id,
+        recall_candidates.occurred_at as recall_purchase_at,
+        recall_candidates.attribution_window_ends_at
+
+    from recall_candidates
+    where recall_candidates.purchase_order = 1
+
+),
+
+-- Net revenue (refunds negative) of the customer from the recall purchase up to the end of
+-- the credited touch's window, all transaction kinds.
+recalled_revenues as (
+
+    select
+        recalls.touch_id,
+        sum(transactions.signed_amount_reporting) as recalled_revenue
+
+    from recalls
+    inner join eligible_touches
+        on recalls.touch_id = eligible_touches.touch_id
+    inner join transactions
+        on
+            eligible_touches.customer_id = transactions.customer_id
+            and recalls.recall_purchase_at <= transactions.occurred_at
+            and recalls.attribution_window_ends_at >= transactions.occurred_at
+    group by recalls.touch_id
+
+),
+
+-- Effect (SPEC §6): did any qualifying purchase follow within the window of an eligible
+-- touch or control row? Read on the first eligible row per customer, campaign and month.
+returns_in_window as (
+
+    select distinct touches_tiered.touch_id
+
+    from touches_tiered
+    inner join qualifying_purchases
+        on
+            touches_tiered.customer_id = qualifying_purchases.customer_id
+            and touches_tiered.sent_at < qualifying_purchases.occurred_at
+            and touches_tiered.attribution_window_ends_at >= qualifying_purchases.occurred_at
+    where touches_tiered.is_eligible
+
+),
+
+first_eligible_in_month as (
+
+    select
+        touch_id,
+        row_number() over (
+            partition by customer_id, campaign_id, sent_month, is_control
+            order by sent_at, touch_id
+        ) = 1 as is_first_eligible_in_month
+
+    from touches_tiered
+    where is_eligible
+
+),
+
+final as (
+
+    select
+        touches_tiered.touch_id,
+        touches_tiered.customer_id,
+        touches_tiered.campaign_id,
+        touches_tiered.channel,
+        touches_tiered.is_control,
+        touches_tiered.sent_at,
+        touches_tiered.sent_date,
+        touches_tiered.sent_month,
+        touches_tiered.attribution_window_ends_at,
+        touches_tiered.last_purchase_date,
+        touches_tiered.r_at_touch,
+        touches_tiered.is_eligible,
+        cast(touches_tiered.lapse_band_number as {{ dbt.type_int() }}) as lapse_band_number,
+        {{ lapse_band_label('touches_tiered.lapse_band_number') }} as lapse_band,
+        touches_tiered.tier_month_end,
+        touches_tiered.value_score,
+        touches_tiered.recall_tier,
+        recalls.touch_id is not null as is_credited,
+        recalls.recall_transaction_id,
+        recalls.recall_purchase_at,
+        cast(recalled_revenues.recalled_revenue as decimal(18, 2)) as recalled_revenue,
+        coalesce(first_eligible_in_month.is_first_eligible_in_month, false)
+            as is_first_eligible_in_month,
+        case
+            when touches_tiered.is_eligible then returns_in_window.touch_id is not null
+        end as has_returned_in_window
+
+    from touches_tiered
+    left join recalls
+        on touches_tiered.touch_id = recalls.touch_id
+    left join recalled_revenues
+        on touches_tiered.touch_id = recalled_revenues.touch_id
+    left join first_eligible_in_month
+        on touches_tiered.touch_id = first_eligible_in_month.touch_id
+    left join returns_in_window
+        on touches_tiered.touch_id = returns_in_window.touch_id
+
+)
+
+select * from final
