@@ -4,7 +4,8 @@
 
       active_days < at_risk_days < dormant_days                       (SPEC §5.1)
       at_risk_days < band_edge_1 < dormant_days < band_edge_2         (SPEC §5.3)
-      every day count and cap a positive integer; as_of_date empty or YYYY-MM-DD;
+      every day count and cap a positive integer; early_warning_gap_multiplier >= 1;
+      as_of_date empty or YYYY-MM-DD;
       reporting_timezone a known IANA zone; reporting_currency a 3-letter code.
 #}
 {% macro validate_vars() -%}
@@ -48,6 +49,13 @@
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
+
+    {%- set multiplier = var('early_warning_gap_multiplier') | string | trim -%}
+    {%- set multiplier_parts = multiplier.split('.') -%}
+    {%- if not (multiplier_parts | length <= 2 and (multiplier_parts | join('')).isdigit()
+        and (multiplier | float) >= 1) -%}
+        {%- do errors.append("early_warning_gap_multiplier must be a number of at least 1 (got '" ~ multiplier ~ "')") -%}
+    {%- endif -%}
 
     {%- set as_of = var('as_of_date', none) -%}
     {%- if as_of is not none and (as_of | string | trim) not in ('', 'none', 'None', 'null') -%}

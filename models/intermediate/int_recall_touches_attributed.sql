@@ -69,19 +69,29 @@ qualifying_purchases as (
 
 ),
 
--- The last qualifying purchase strictly before sent_at (a timestamp comparison); R counts
--- local dates. A customer who never bought has no R and cannot be dormant or lapsed.
-last_purchases_before_touch as (
+-- The last qualifying purchase strictly before sent_at (a timestamp comparison; R counts
+-- local dates) and the first one strictly after it (for the Effect metric). A customer who
+-- never bought has no R and cannot be dormant or lapsed.
+purchases_around_touch as (
 
     select
         touches_by_d.touch_id,
-        max(qualifying_purchases.occurred_date) as last_purchase_date
+        max(
+            case
+                when qualifying_purchases.occurred_at < touches_by_d.sent_at
+                    then qualifying_purchases.occurred_date
+            end
+        ) as last_purchase_date,
+        min(
+            case
+                when qualifying_purchases.occurred_at > touches_by_d.sent_at
+                    then qualifying_purchases.occurred_at
+            end
+        ) as next_purchase_at
 
     from touches_by_d
     inner join qualifying_purchases
-        on
-            touches_by_d.customer_id = qualifying_purchases.customer_id
-            and touches_by_d.sent_at > qualifying_purchases.occurred_at
+        on touches_by_d.customer_id = qualifying_purchases.customer_id
     group by touches_by_d.touch_id
 
 ),
@@ -90,16 +100,17 @@ touches_with_r as (
 
     select
         touches_by_d.*,
-        last_purchases_before_touch.last_purchase_date,
+        purchases_around_touch.last_purchase_date,
+        purchases_around_touch.next_purchase_at,
         cast(
-            {{ dbt.datediff('last_purchases_before_touch.last_purchase_date',
+            {{ dbt.datediff('purchases_around_touch.last_purchase_date',
                 'touches_by_d.sent_date', 'day') }}
             as {{ dbt.type_int() }}
         ) as r_at_touch
 
     from touches_by_d
-    left join last_purchases_before_touch
-        on touches_by_d.touch_id = last_purchases_before_touch.touch_id
+    left join purchases_around_touch
+        on touches_by_d.touch_id = purchases_around_touch.touch_id
 
 ),
 
@@ -225,36 +236,6 @@ recalled_revenues as (
 
 ),
 
--- Effect (SPEC §6): did any qualifying purchase follow within the window of an eligible
--- touch or control row? Read on the first eligible row per customer, campaign and month.
-returns_in_window as (
-
-    select distinct touches_tiered.touch_id
-
-    from touches_tiered
-    inner join qualifying_purchases
-        on
-            touches_tiered.customer_id = qualifying_purchases.customer_id
-            and touches_tiered.sent_at < qualifying_purchases.occurred_at
-            and touches_tiered.attribution_window_ends_at >= qualifying_purchases.occurred_at
-    where touches_tiered.is_eligible
-
-),
-
-first_eligible_in_month as (
-
-    select
-        touch_id,
-        row_number() over (
-            partition by customer_id, campaign_id, sent_month, is_control
-            order by sent_at, touch_id
-        ) = 1 as is_first_eligible_in_month
-
-    from touches_tiered
-    where is_eligible
-
-),
-
 final as (
 
     select
@@ -279,10 +260,15 @@ final as (
         recalls.recall_transaction_id,
         recalls.recall_purchase_at,
         cast(recalled_revenues.recalled_revenue as decimal(18, 2)) as recalled_revenue,
-        coalesce(first_eligible_in_month.is_first_eligible_in_month, false)
-            as is_first_eligible_in_month,
+        touches_tiered.next_purchase_at,
+        -- Effect (SPEC §6): a qualifying purchase follows within the window of this row.
         case
-            when touches_tiered.is_eligible then returns_in_window.touch_id is not null
+            when touches_tiered.is_eligible
+                then coalesce(
+                        touches_tiered.next_purchase_at
+                        <= touches_tiered.attribution_window_ends_at,
+                        false
+                    )
         end as has_returned_in_window
 
     from touches_tiered
@@ -290,10 +276,6 @@ final as (
         on touches_tiered.touch_id = recalls.touch_id
     left join recalled_revenues
         on touches_tiered.touch_id = recalled_revenues.touch_id
-    left join first_eligible_in_month
-        on touches_tiered.touch_id = first_eligible_in_month.touch_id
-    left join returns_in_window
-        on touches_tiered.touch_id = returns_in_window.touch_id
 
 )
 

@@ -25,10 +25,13 @@ PUBLISHED_TABLES = [
     "customer_lifecycle_monthly",
     "dim_campaigns",
     "dim_customers",
+    "early_warning",
     "fct_recall_touches",
     "fct_transactions",
+    "lapse_reasons_monthly",
     "lapse_tiers",
     "lifecycle_flows_monthly",
+    "recall_kpis_monthly",
 ]
 
 

@@ -24,6 +24,12 @@ as_of as (
 
 ),
 
+recall_attribution as (
+
+    select * from {{ ref('int_recall_touches_attributed') }}
+
+),
+
 -- Touches and control rows sent on or before D; opens and clicks dated after D are not
 -- known yet (SPEC §4).
 touches_by_d as (
@@ -82,7 +88,17 @@ final as (
         cast(
             round(events_normalised.cost * currency_rates_daily.conversion_factor, 2)
             as decimal(18, 2)
-        ) as cost_reporting
+        ) as cost_reporting,
+        coalesce(recall_attribution.is_eligible, false) as is_eligible,
+        recall_attribution.r_at_touch,
+        recall_attribution.lapse_band_number,
+        recall_attribution.lapse_band,
+        recall_attribution.value_score,
+        recall_attribution.recall_tier,
+        coalesce(recall_attribution.is_credited, false) as is_credited,
+        recall_attribution.recall_transaction_id,
+        recall_attribution.recall_purchase_at,
+        recall_attribution.recalled_revenue
 
     from events_normalised
     left join lapse_reasons
@@ -91,6 +107,8 @@ final as (
         on
             events_normalised.sent_date = currency_rates_daily.rate_date
             and events_normalised.currency = currency_rates_daily.currency
+    left join recall_attribution
+        on events_normalised.touch_id = recall_attribution.touch_id
 
 )
 
