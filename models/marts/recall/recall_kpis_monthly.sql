@@ -7,7 +7,6 @@
 -- Flow: touches (costs attached) → customers per grouping set → KPI rows; holdout rows the
 -- same way on month × tier × campaign; then the lapsed pool, lift, stratified lift, finality.
 -- The grouping sets are written as cube / rollup beside fixed columns (DuckDB and Spark).
-{%- set window_hours = (var('attribution_window_days') | int) * 24 %}
 {%- set window_days = var('attribution_window_days') | int %}
 {%- set z_95 = 1.959964 %}
 
