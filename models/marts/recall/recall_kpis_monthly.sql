@@ -104,38 +104,35 @@ purchase_months as (
 
 -- Retention (SPEC §6.1): a qualifying purchase in the 1st, 2nd and 3rd calendar month after
 -- the month of the recall purchase (nothing after D exists).
-credited_retention as (
+months_after_recall as (
 
     select
         recall_touches.touch_id,
-        max(case
-            when purchase_months.occurred_month
-                = cast({{ dbt.dateadd('month', 1, 'recall_purchases.occurred_month') }} as date)
-                then 1
-            else 0
-        end) as is_retained_m1,
-        max(case
-            when purchase_months.occurred_month
-                = cast({{ dbt.dateadd('month', 2, 'recall_purchases.occurred_month') }} as date)
-                then 1
-            else 0
-        end) as is_retained_m2,
-        max(case
-            when purchase_months.occurred_month
-                = cast({{ dbt.dateadd('month', 3, 'recall_purchases.occurred_month') }} as date)
-                then 1
-            else 0
-        end) as is_retained_m3
+        {{ dbt.datediff(
+            'recall_purchases.occurred_month', 'purchase_months.occurred_month', 'month'
+        ) }} as months_after
 
     from recall_touches
     inner join transactions as recall_purchases
         on recall_touches.recall_transaction_id = recall_purchases.transaction_id
-    left join purchase_months
+    inner join purchase_months
         on
             recall_touches.customer_id = purchase_months.customer_id
             and recall_purchases.occurred_month < purchase_months.occurred_month
     where recall_touches.is_credited
-    group by recall_touches.touch_id
+
+),
+
+credited_retention as (
+
+    select
+        touch_id,
+        max(case when months_after = 1 then 1 else 0 end) as is_retained_m1,
+        max(case when months_after = 2 then 1 else 0 end) as is_retained_m2,
+        max(case when months_after = 3 then 1 else 0 end) as is_retained_m3
+
+    from months_after_recall
+    group by touch_id
 
 ),
 
@@ -165,9 +162,9 @@ touches as (
         coalesce(recall_touches.outcome = 'reached', false) as is_reached,
         recall_touches.is_credited,
         recall_touches.recalled_revenue,
-        credited_retention.is_retained_m1,
-        credited_retention.is_retained_m2,
-        credited_retention.is_retained_m3,
+        coalesce(credited_retention.is_retained_m1, 0) as is_retained_m1,
+        coalesce(credited_retention.is_retained_m2, 0) as is_retained_m2,
+        coalesce(credited_retention.is_retained_m3, 0) as is_retained_m3,
         recall_touches.cost_reporting + coalesce(fixed_costs.fixed_cost_share, 0) as touch_cost
 
     from recall_touches
