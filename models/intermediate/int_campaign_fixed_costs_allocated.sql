@@ -4,8 +4,8 @@
 -- campaign, eligible or not. A campaign month without touches keeps its share on a row with
 -- no touch_id, which the KPI mart books on the (month, all, all, campaign) row.
 --
--- Shares are cut to the cent by cumulative rounding (the k-th of n parts is
--- round(total × k / n) − round(total × (k − 1) / n)), so they add up to the total exactly.
+-- Shares are cut to the cent by cumulative rounding (macro cumulative_cent_share), so they add
+-- up to the total exactly.
 with
 
 campaigns as (
@@ -80,16 +80,12 @@ month_shares as (
     select
         campaign_id,
         cost_month,
-        cast(
-            round(fixed_cost_reporting * days_through_month / duration_days, 2)
-            as decimal(18, 2)
-        )
-        - cast(
-            round(
-                fixed_cost_reporting * (days_through_month - days_in_month) / duration_days, 2
-            )
-            as decimal(18, 2)
-        ) as month_fixed_cost
+        {{ cumulative_cent_share(
+            'fixed_cost_reporting',
+            'days_through_month - days_in_month',
+            'days_through_month',
+            'duration_days'
+        ) }} as month_fixed_cost
 
     from campaign_months_cumulated
 
@@ -118,24 +114,12 @@ touch_shares as (
         touches_numbered.touch_id,
         month_shares.campaign_id,
         month_shares.cost_month,
-        cast(
-            round(
-                month_shares.month_fixed_cost
-                * touches_numbered.touch_number
-                / touches_numbered.month_touches,
-                2
-            )
-            as decimal(18, 2)
-        )
-        - cast(
-            round(
-                month_shares.month_fixed_cost
-                * (touches_numbered.touch_number - 1)
-                / touches_numbered.month_touches,
-                2
-            )
-            as decimal(18, 2)
-        ) as fixed_cost_share
+        {{ cumulative_cent_share(
+            'month_shares.month_fixed_cost',
+            'touches_numbered.touch_number - 1',
+            'touches_numbered.touch_number',
+            'touches_numbered.month_touches'
+        ) }} as fixed_cost_share
 
     from month_shares
     inner join touches_numbered

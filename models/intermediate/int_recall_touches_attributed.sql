@@ -1,6 +1,10 @@
 -- Every recall touch and control row sent on or before D, with its eligibility, tier and
 -- recall attribution (SPEC §6). Reads staging, not fct_recall_touches, so that the mart can
 -- take these columns without a cycle.
+--
+-- A table, not a view like the rest of the folder: fct_recall_touches and recall_kpis_monthly
+-- both read it, and as a view its purchase joins ran once for each.
+{{ config(materialized='table') }}
 {%- set attribution_window_hours = (var('attribution_window_days') | int) * 24 %}
 
 with

@@ -18,9 +18,7 @@ reasoned_touches as (
         sent_month,
         lapse_reason_group,
         lapse_reason_code,
-        coalesce(
-            cast(recall_tier as {{ dbt.type_string() }}), 'unscored'
-        ) as recall_tier_label
+        {{ recall_tier_key('recall_tier') }} as recall_tier_label
 
     from recall_touches
     where

@@ -148,9 +148,7 @@ touches as (
         recall_touches.campaign_id,
         case
             when not recall_touches.is_eligible then 'ineligible'
-            else coalesce(
-                    cast(recall_touches.recall_tier as {{ dbt.type_string() }}), 'unscored'
-                )
+            else {{ recall_tier_key('recall_touches.recall_tier') }}
         end as tier_key,
         recall_touches.is_eligible,
         recall_touches.sent_at,
@@ -257,9 +255,7 @@ control_customers as (
         recall_touches.customer_id,
         case
             when grouping(recall_touches.recall_tier) = 1 then 'all'
-            else coalesce(
-                    cast(recall_touches.recall_tier as {{ dbt.type_string() }}), 'unscored'
-                )
+            else {{ recall_tier_key('recall_touches.recall_tier') }}
         end as recall_tier,
         case
             when grouping(recall_touches.campaign_id) = 1 then 'all'
@@ -306,9 +302,7 @@ pool_members as (
         customer_states.customer_id,
         cast({{ dbt.dateadd('day', 1, 'customer_states.evaluation_date') }} as date)
             as month_start,
-        coalesce(
-            cast(recall_tier_matrix.recall_tier as {{ dbt.type_string() }}), 'unscored'
-        ) as tier_key
+        {{ recall_tier_key('recall_tier_matrix.recall_tier') }} as tier_key
 
     from customer_states
     left join recall_tier_matrix
