@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from datetime import datetime
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from orchestration.config import SEEDS_DIR, Settings, load_settings
+from orchestration.config import Settings, load_settings
 from orchestration.sources import SOURCES
 
 log = logging.getLogger("recall")
@@ -39,13 +40,11 @@ def _check_reporting_options(settings: Settings) -> None:
             "Europe/Berlin",
             param_hint="--timezone / RECALL_TIMEZONE",
         ) from error
-    rates = (SEEDS_DIR / "currency_rates.csv").read_text(encoding="utf-8").splitlines()[1:]
-    currencies = {line.split(",")[1] for line in rates if line}
-    if settings.currency not in currencies:
+    # Any ISO 4217 code will do: amounts in it need no rate, other amounts wait for rates.
+    if not re.fullmatch(r"[A-Z]{3}", settings.currency):
         raise click.BadParameter(
-            f"no rates for reporting currency {settings.currency!r} in seeds/currency_rates.csv "
-            f"(known: {', '.join(sorted(currencies))}): "
-            "add its rates to the seed or pick one of these",
+            f"{settings.currency!r} is not a currency code: use a three-letter ISO 4217 code "
+            "such as USD or EUR",
             param_hint="--currency / RECALL_CURRENCY",
         )
 
@@ -105,6 +104,17 @@ def main(verbose: bool) -> None:
     show_default=True,
     help="Share of rows made bad (quarantine reasons, duplicates, unknown contacts).",
 )
+@click.option(
+    "--currency",
+    default=None,
+    metavar="CODE",
+    help=(
+        "Put every amount of every source in this one currency (EUR, USD, GBP, CAD, BRL, "
+        "JPY, INR); default: each region's own currency. Such a history may start before "
+        "the first currency rate (2022-01-03) and loads without rates when RECALL_CURRENCY "
+        "is the same currency."
+    ),
+)
 def generate(
     customers: int,
     seed: int,
@@ -112,6 +122,7 @@ def generate(
     file_format: str,
     end_date: datetime | None,
     dirty_rate: float,
+    currency: str | None,
 ) -> None:
     """Write a realistic synthetic landing directory (all four sources), the same for a seed."""
     from orchestration.generator import DEFAULT_END_DATE
@@ -126,10 +137,13 @@ def generate(
             end_date=end_date.date() if end_date else DEFAULT_END_DATE,
             file_format=file_format,  # type: ignore[arg-type]
             dirty_rate=dirty_rate,
+            currency=currency.strip().upper() if currency else None,
             progress=log.info,
         )
     except FileExistsError as error:
         raise click.ClickException(f"{error}. Choose an empty --out directory.") from error
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
     click.echo(summary.format())
     click.echo(f"Landing files written to {out_dir}")
 

@@ -50,7 +50,7 @@ def load_settings(**overrides: object) -> Settings:
         home=home,
         landing_dir=Path(landing).resolve() if landing else home / "landing",
         timezone=os.environ.get("RECALL_TIMEZONE", DEFAULT_TIMEZONE),
-        currency=os.environ.get("RECALL_CURRENCY", DEFAULT_CURRENCY),
+        currency=os.environ.get("RECALL_CURRENCY", DEFAULT_CURRENCY).strip().upper(),
         as_of_date=date.fromisoformat(as_of) if as_of else None,
     )
     return settings.with_overrides(**overrides)

@@ -9,7 +9,7 @@ from orchestration.assets.dbt import recall_dbt_models
 from orchestration.assets.ingest import landing_ingest
 from orchestration.assets.publish import published_warehouse
 from orchestration.config import Settings, load_settings
-from orchestration.project import recall_dbt_project
+from orchestration.project import DBT_EXECUTABLE, recall_dbt_project
 from orchestration.resources import RecallSettings
 
 RECALL_JOB_NAME = "recall_warehouse"
@@ -26,7 +26,7 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=[landing_ingest, recall_dbt_models, published_warehouse],
         jobs=[recall_job],
         resources={
-            "dbt": DbtCliResource(project_dir=recall_dbt_project),
+            "dbt": DbtCliResource(project_dir=recall_dbt_project, dbt_executable=DBT_EXECUTABLE),
             "recall": RecallSettings.from_settings(settings),
         },
     )

@@ -6,11 +6,22 @@ dagster-dbt reads ``target/manifest.json`` when the definitions load, so every e
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from orchestration.config import PROJECT_DIR
+
+# dbt is installed beside the interpreter that runs this code. Cron, systemd and other
+# service managers start the `recall` script by its full path with a bare PATH that does not
+# hold that folder, and dagster-dbt runs "dbt" from PATH (also when it parses the project),
+# so the folder goes first on this process's PATH, and the dbt resource names the file.
+SCRIPTS_DIR = Path(sys.executable).parent
+DBT_EXECUTABLE = str(SCRIPTS_DIR / "dbt")
+if str(SCRIPTS_DIR) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join(filter(None, [str(SCRIPTS_DIR), os.environ.get("PATH")]))
 
 recall_dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 recall_dbt_project.prepare_if_dev()

@@ -1,4 +1,4 @@
-"""The landing-file contract: the four raw sources of the warehouse and their columns.
+"""The landing-file contract: the raw sources of the warehouse and their columns.
 
 Landing files arrive under ``<landing>/<source>/`` as CSV (UTF-8, header row, comma
 separated) or Parquet. Every file is read with the schema below; a file missing any of
@@ -17,6 +17,7 @@ TIMESTAMP = "timestamp"  # ISO 8601, with or without offset -> naive UTC TIMESTA
 DATE = "date"  # YYYY-MM-DD
 BOOLEAN = "boolean"  # true/false (also 1/0, yes/no, t/f)
 AMOUNT = "amount"  # decimal number, '.' as decimal separator -> DECIMAL(18,4)
+RATE = "rate"  # a positive decimal number -> DECIMAL(18,8)
 
 TRANSACTION_KINDS = ("purchase", "refund")
 TOUCH_OUTCOMES = ("reached", "no_answer", "refused", "wrong_number", "bounced", "unsubscribed")
@@ -114,6 +115,21 @@ CAMPAIGNS = Source(
     has_contact_fk=False,
 )
 
-# Load order matters: contacts first, so rows that reference them are not parked needlessly.
-SOURCES: tuple[Source, ...] = (CONTACTS, CAMPAIGNS, TRANSACTIONS, RECALL_TOUCHES)
+# Optional: rates that extend the currency_rates seed (and override it for the same date and
+# currency), for histories older than the seed or currencies it lacks (SPEC §4). Values are
+# in the seed's base currency.
+CURRENCY_RATES = Source(
+    name="currency_rates",
+    columns=(
+        Column("rate_date", DATE, required=True),
+        Column("currency", TEXT, required=True),
+        Column("value_in_base", RATE, required=True),
+    ),
+    key=("rate_date", "currency"),
+    has_contact_fk=False,
+)
+
+# Load order matters: rates first, so this run's rates convert this run's amounts; contacts
+# before the sources that reference them, so those rows are not parked needlessly.
+SOURCES: tuple[Source, ...] = (CURRENCY_RATES, CONTACTS, CAMPAIGNS, TRANSACTIONS, RECALL_TOUCHES)
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}

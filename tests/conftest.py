@@ -15,7 +15,13 @@ def _isolated_recall_home(
     monkeypatch.setenv("RECALL_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
     (home / "dagster").mkdir()
-    for name in ("RECALL_LANDING", "RECALL_AS_OF", "RECALL_TIMEZONE", "RECALL_CURRENCY"):
+    for name in (
+        "RECALL_LANDING",
+        "RECALL_AS_OF",
+        "RECALL_TIMEZONE",
+        "RECALL_CURRENCY",
+        "RECALL_DBT_THREADS",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -2,15 +2,48 @@
 
 with
 
-currency_rates as (
+seed_rates as (
 
     select * from {{ ref('stg_currency_rates') }}
+
+),
+
+landed_rates as (
+
+    select * from {{ ref('stg_currency_rates_landed') }}
 
 ),
 
 as_of as (
 
     select * from {{ ref('int_as_of_date') }}
+
+),
+
+-- Landed rates extend the seed (older dates, other currencies) and, for the same date and
+-- currency, override it (SPEC §4).
+currency_rates as (
+
+    select
+        seed_rates.rate_date,
+        seed_rates.currency,
+        seed_rates.value_in_base
+
+    from seed_rates
+    left join landed_rates
+        on
+            seed_rates.rate_date = landed_rates.rate_date
+            and seed_rates.currency = landed_rates.currency
+    where landed_rates.currency is null
+
+    union all
+
+    select
+        rate_date,
+        currency,
+        value_in_base
+
+    from landed_rates
 
 ),
 

@@ -1,6 +1,6 @@
 """Synthetic landing data: a realistic, deterministic sample of the four raw sources.
 
-`generate(out_dir, customers, seed)` writes::
+`generate(out_dir, customers, seed, *, end_date, file_format, dirty_rate, currency)` writes::
 
     <out>/contacts/contacts_YYYY-MM.csv              contact versions (UTC month of updated_at)
     <out>/transactions/transactions_YYYY-MM.csv      purchases, refunds (UTC month of occurred_at)
@@ -20,12 +20,30 @@ since their last qualifying purchase), holds a tenth of them out as a control gr
 the rest on a channel they allow, retries unanswered calls, records lapse reasons on reached
 calls and visits, and by mistake also touches a few active customers.
 
+Currencies: by default (`currency=None`) every amount is in a local currency (transactions
+in the customer's region's, campaigns and their touches in USD or EUR), so the history
+starts after the first shipped currency rate (2022-01-03) and `end_date` must leave a year
+after it. With `currency="USD"` (any code of `reference.CURRENCIES`; another raises
+ValueError) every amount of every source is in that one currency: transaction amounts and
+campaign fixed costs are the same USD-based values converted with its `CURRENCY_PER_USD`
+and rounded to its minor unit, touch costs converted and kept to three decimals. For a seed
+and `end_date` the business is otherwise the same (customers, times, touches, planted
+truth), unless the multi-currency history had to start later, after the rates. Such a
+history needs no rates when that currency is the reporting currency (SPEC §4: it converts
+at exactly 1 on any date), so it always covers three years and may start before 2022, e.g.
+`end_date` 1998-12-31 gives 1996-1998.
+
 The planted truth (`truth.json`): a targeted customer returns within 30 x 24 h of their first
 touch or control row of the campaign with probability `baseline_return_probability` when held
 out and that plus `uplift_by_channel[channel]` when contacted; a customer who returns buys
 again over the following weeks. Its keys:
 
-- `seed`, `customers`, `end_date`, `first_signup_date`, `file_format`, `dirty_rate`
+- `seed`, `customers`, `end_date`, `first_signup_date`, `currency` (the single currency, or
+  null for the multi-currency default), `file_format`, `dirty_rate`
+- `dirty_reporting_currency`: the reporting currency (RECALL_CURRENCY) that `dirty` holds
+  for: USD by default (EUR gives the same), the single currency when there is one (a
+  history older than the rates loads only in its own currency); `no_rate_currency`: the
+  currency of the `no_rate_for_date` rows (GBP, or CAD for a GBP sample)
 - `attribution_window_days` (30), `dormant_after_days`, `baseline_return_probability`,
   `uplift_by_channel`, `control_share`
 - `counts` (clean rows per source), `rows_written` (rows in the files, bad rows included,
@@ -40,7 +58,11 @@ again over the following weeks. Its keys:
   {source: rows}, `redelivered_files` [paths under the landing directory]
 
 With `dirty_rate` > 0 the files also carry that share of bad rows, each an extra row with
-exactly one defect, counted per quarantine reason; exact duplicates and conflicting
+exactly one defect, counted per quarantine reason as ingest reports it with the reporting
+currency `dirty_reporting_currency` (a `no_rate_for_date` row is dated 2021, before the
+first rate, and carries `no_rate_currency`, since an amount in the reporting currency needs
+no rate; the `unknown_currency` codes ARS, MXN and XXX have no rates and are not the
+reporting currency; no other reason is about currency). Exact duplicates and conflicting
 duplicates sit in a later file than their original; parked rows reference contact ids that
 never arrive; the latest transactions file is delivered a second time under another name.
 """

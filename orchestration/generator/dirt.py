@@ -3,6 +3,14 @@
 Every bad row is an extra row copied from a clean one and broken in exactly one way, so the
 clean rows are the same with or without dirt and the quarantine can be checked to the row.
 Rows that belong in a later file (duplicates) go to the next month's file.
+
+The reasons are those ingest reports under the default reporting currency USD (or, for a
+single-currency sample, that currency). An amount in the reporting currency needs no rate on
+any date (SPEC §4), so a `no_rate_for_date` row is dated before the first rate *and* carries
+a currency other than USD, EUR and the sample's own (GBP, or CAD for a GBP sample). The
+other reasons do not depend on the reporting currency: an `unknown_currency` code (ARS,
+MXN, XXX) has no rates and is not the reporting currency either, and the remaining defects
+are not about currency.
 """
 
 from __future__ import annotations
@@ -80,7 +88,15 @@ def _extra(total: int, reasons: tuple[str, ...]) -> int:
     return max(1, round(total / len(reasons)))
 
 
-def _break(rng: np.random.Generator, source: str, reason: str, copy: Rows) -> None:
+def no_rate_currency(single_currency: int = -1) -> int:
+    """The currency (index into CURRENCIES) of the `no_rate_for_date` rows: GBP, neither USD
+    nor EUR, unless every amount is in GBP (`single_currency`), then CAD."""
+    return next(c for c in ref.NO_RATE_CURRENCIES if c != single_currency)
+
+
+def _break(
+    rng: np.random.Generator, source: str, reason: str, copy: Rows, no_rate_currency: int
+) -> None:
     """Make each row of `copy` invalid for `reason` only."""
     n = len(copy["at"])
     money = _money_column(source)
@@ -101,6 +117,9 @@ def _break(rng: np.random.Generator, source: str, reason: str, copy: Rows) -> No
     elif reason in ("no_rate_for_date", "future_timestamp"):
         year = ref.NO_RATE_YEAR if reason == "no_rate_for_date" else ref.FUTURE_YEAR
         copy["at"][:] = epoch(date(year, 1, 1)) + copy["at"] % _YEAR
+        if reason == "no_rate_for_date":
+            # A reporting-currency amount would convert at 1 without a rate.
+            copy["currency"][:] = no_rate_currency
         if source == "recall_touches":
             copy["opened"][:] = NO_TIME
             copy["clicked"][:] = NO_TIME
@@ -116,10 +135,17 @@ def _break(rng: np.random.Generator, source: str, reason: str, copy: Rows) -> No
 
 
 def add_bad_rows(
-    rng: np.random.Generator, source: str, rows: Rows, rate: float
+    rng: np.random.Generator,
+    source: str,
+    rows: Rows,
+    rate: float,
+    *,
+    no_rate_currency: int = ref.NO_RATE_CURRENCIES[0],
 ) -> tuple[Rows, DirtCounts]:
     """Append bad rows (about `rate` of the clean rows) plus as many exact duplicates and,
     for sources that reference contacts, rows of unknown contacts as one reason gets.
+    `no_rate_currency` (index into CURRENCIES) is the currency of the `no_rate_for_date`
+    rows.
 
     `rows` holds the clean rows in file order, row i at position i * POSITION_STEP; new
     keys continue after the largest clean one.
@@ -174,7 +200,7 @@ def add_bad_rows(
         used += count
         if reason not in ("missing_key", "conflicting_duplicate"):
             new_keys(copy)
-        _break(rng, source, reason, copy)
+        _break(rng, source, reason, copy, no_rate_currency)
         if reason == "conflicting_duplicate":
             into_later_file(copy)
         else:

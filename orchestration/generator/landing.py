@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration.generator import reference as ref
-from orchestration.generator.dirt import REASONS, DirtCounts, add_bad_rows
+from orchestration.generator.dirt import REASONS, DirtCounts, add_bad_rows, no_rate_currency
 from orchestration.generator.population import (
     ContactVersions,
     Customers,
@@ -48,6 +48,8 @@ TRUTH_FILE = "truth.json"
 HISTORY_DAYS = 3 * 365
 FIRST_CAMPAIGN_AFTER_DAYS = 180  # campaigns start once there is a base to win back
 MIN_HISTORY_DAYS = 365
+# Times are non-negative seconds since 1970 (UTC, -1 meaning none), local times included.
+EARLIEST_FIRST_DAY = date(1970, 1, 2)
 
 # Independent random streams, so that adding bad rows never changes the clean ones.
 _STREAMS = ("customers", "contacts", "purchases", "recall", "refunds", "format", "dirt")
@@ -138,7 +140,7 @@ def _transaction_rows(rng: np.random.Generator, customers: Customers, tx: Purcha
         "tz": home,
         "kind": tx.kind,
         "amount": tx.amount,
-        "currency": ref.REGION_CURRENCY[home],
+        "currency": customers.currency_of(tx.customer),
         "store": store,
         "category": tx.category,
         "file": month_of(tx.at),
@@ -234,24 +236,42 @@ class _Business:
     mistargeted_first_touches: int
 
 
-def _history(end_date: date) -> date:
-    """The first signup date: three years back, never before the currency rates begin."""
-    first_day = max(
-        end_date - timedelta(days=HISTORY_DAYS), ref.FIRST_RATE_DATE + timedelta(days=7)
-    )
+def _history(end_date: date, *, single_currency: bool = False) -> date:
+    """The first signup date: three years back, in the multi-currency mode never before the
+    currency rates begin. A single-currency history needs no rates (SPEC §4: an amount in
+    the reporting currency converts at exactly 1 on any date), so it may start earlier."""
+    first_day = end_date - timedelta(days=HISTORY_DAYS)
+    if single_currency:
+        if first_day < EARLIEST_FIRST_DAY:
+            raise ValueError(
+                f"end_date {end_date} would start the history before {EARLIEST_FIRST_DAY}: "
+                "times are seconds since 1970 (UTC), so the end date must be "
+                f"{EARLIEST_FIRST_DAY + timedelta(days=HISTORY_DAYS)} or later"
+            )
+        return first_day
+    first_day = max(first_day, ref.FIRST_RATE_DATE + timedelta(days=7))
     if (end_date - first_day).days < MIN_HISTORY_DAYS:
         raise ValueError(
             f"end_date {end_date} leaves less than {MIN_HISTORY_DAYS} days of history after "
-            f"the first currency rate ({ref.FIRST_RATE_DATE})"
+            f"the first currency rate ({ref.FIRST_RATE_DATE}); a single-currency sample "
+            "(currency=...) may start earlier"
         )
     return first_day
 
 
 def _simulate(
-    customers: int, seed: int, first_day: date, end_date: date, say: Callable[[str], None]
+    customers: int,
+    seed: int,
+    first_day: date,
+    end_date: date,
+    say: Callable[[str], None],
+    *,
+    single_currency: int = -1,
 ) -> _Business:
     start, end = epoch(first_day), epoch(end_date + timedelta(days=1))
-    people = make_customers(_rng(seed, "customers"), customers, start, end)
+    people = make_customers(
+        _rng(seed, "customers"), customers, start, end, single_currency=single_currency
+    )
     say(f"customers: {customers:,}")
     versions = make_contact_versions(_rng(seed, "contacts"), people, end)
     say(f"contacts: {_millions(len(versions))} versions")
@@ -259,7 +279,10 @@ def _simulate(
     say(f"transactions: {_millions(len(organic))} organic purchases")
     recall_rng = _rng(seed, "recall")
     campaigns = make_campaigns(
-        recall_rng, first_day + timedelta(days=FIRST_CAMPAIGN_AFTER_DAYS), end_date
+        recall_rng,
+        first_day + timedelta(days=FIRST_CAMPAIGN_AFTER_DAYS),
+        end_date,
+        single_currency=single_currency,
     )
     recall = run_campaigns(recall_rng, people, versions, organic, campaigns, end)
     del organic
@@ -317,8 +340,10 @@ def _truth(
     seed: int,
     end_date: date,
     first_day: date,
+    currency: str | None,
     file_format: FileFormat,
     dirty_rate: float,
+    no_rate_currency: str,
     clean: dict[str, int],
     written: dict[str, int],
     dirt: dict[str, DirtCounts],
@@ -333,8 +358,11 @@ def _truth(
         "customers": n,
         "end_date": end_date.isoformat(),
         "first_signup_date": first_day.isoformat(),
+        "currency": currency,
         "file_format": file_format,
         "dirty_rate": dirty_rate,
+        "dirty_reporting_currency": currency or ref.DEFAULT_REPORTING_CURRENCY,
+        "no_rate_currency": no_rate_currency,
         "attribution_window_days": ref.ATTRIBUTION_WINDOW_DAYS,
         "dormant_after_days": ref.DORMANT_AFTER_DAYS,
         "baseline_return_probability": ref.BASELINE_RETURN_PROBABILITY,
@@ -366,6 +394,7 @@ def generate(
     end_date: date = DEFAULT_END_DATE,
     file_format: FileFormat = "csv",
     dirty_rate: float = 0.0,
+    currency: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> GenerationSummary:
     """Write a synthetic landing directory for `customers` customers, with activity up to
@@ -373,9 +402,11 @@ def generate(
 
     The same arguments always give byte-identical files. `dirty_rate` (0..1) adds that share
     of bad rows to contacts, transactions and recall touches (see `truth.json` "dirty"),
-    plus exact duplicates, rows of unknown contacts and one re-delivered file. `progress`
-    receives short messages such as "transactions: 20.1M rows". `out_dir` must not hold
-    landing files yet.
+    plus exact duplicates, rows of unknown contacts and one re-delivered file. `currency`
+    (a code of CURRENCIES, e.g. "USD") puts every amount of every source in that one
+    currency, and lets the history start before the first currency rate; None (the
+    default) gives each region its local currency. `progress` receives short messages such
+    as "transactions: 20.1M rows". `out_dir` must not hold landing files yet.
     """
     started = time.perf_counter()
     say = progress or (lambda _message: None)
@@ -385,11 +416,12 @@ def generate(
         raise ValueError("dirty_rate must be in [0, 1)")
     if file_format not in ("csv", "parquet"):
         raise ValueError(f"unknown file format {file_format!r}: use csv or parquet")
-    first_day = _history(end_date)
+    single = -1 if currency is None else ref.currency_index(currency)
+    first_day = _history(end_date, single_currency=currency is not None)
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
 
-    business = _simulate(customers, seed, first_day, end_date, say)
+    business = _simulate(customers, seed, first_day, end_date, say, single_currency=single)
     fmt = _rng(seed, "format")
     rows = {
         "contacts": _contact_rows(fmt, business.customers, business.versions),
@@ -399,8 +431,11 @@ def generate(
     clean = {source: len(r["at"]) for source, r in rows.items()}
     dirt: dict[str, DirtCounts] = {}
     dirt_rng = _rng(seed, "dirt")
+    no_rate = no_rate_currency(single)
     for source in REASONS:
-        rows[source], dirt[source] = add_bad_rows(dirt_rng, source, rows[source], dirty_rate)
+        rows[source], dirt[source] = add_bad_rows(
+            dirt_rng, source, rows[source], dirty_rate, no_rate_currency=no_rate
+        )
 
     files = _write(out_dir, business, rows, file_format, say)
     redelivered = []
@@ -414,8 +449,10 @@ def generate(
         seed=seed,
         end_date=end_date,
         first_day=first_day,
+        currency=currency,
         file_format=file_format,
         dirty_rate=dirty_rate,
+        no_rate_currency=ref.CURRENCIES[no_rate],
         clean=clean,
         written=written,
         dirt=dirt,

@@ -1,10 +1,11 @@
 """The customers of the synthetic business and the CRM versions of their contact records.
 
 Customers sign up over the history window at a growing pace; each has a home region (fixed
-UTC offset and local currency), an acquisition channel, opt-ins, and the buying habits the
-purchase simulation uses. Every customer has a first contact version at signup and a few
-later versions that mostly withdraw opt-ins, sometimes change the email address or phone
-number, and rarely move a US customer between coasts.
+UTC offset and local currency, unless every amount is in one currency), an acquisition
+channel, opt-ins, and the buying habits the purchase simulation uses. Every customer has a
+first contact version at signup and a few later versions that mostly withdraw opt-ins,
+sometimes change the email address or phone number, and rarely move a US customer between
+coasts.
 """
 
 from __future__ import annotations
@@ -36,9 +37,17 @@ class Customers:
     drift_factor: np.ndarray  # how much longer gaps are while drifting
     favourite_category: np.ndarray  # int8
     spend_factor: np.ndarray  # customer's basket size relative to the category median
+    # Index into CURRENCIES of every amount (single-currency mode); -1: the home region's.
+    single_currency: int = -1
 
     def __len__(self) -> int:
         return len(self.signup)
+
+    def currency_of(self, customer: np.ndarray) -> np.ndarray:
+        """The currency (int8 index into CURRENCIES) of the amounts of each `customer`."""
+        if self.single_currency < 0:
+            return ref.REGION_CURRENCY[self.region[customer]]
+        return np.full(len(customer), self.single_currency, dtype=np.int8)
 
     @property
     def offset_seconds(self) -> np.ndarray:
@@ -102,8 +111,13 @@ def sample_time_of_day(rng: np.random.Generator, n: int, hour_weights: np.ndarra
     return hours * ref.HOUR + rng.integers(0, ref.HOUR, size=n)
 
 
-def make_customers(rng: np.random.Generator, n: int, start: int, end: int) -> Customers:
-    """Customers signing up in [start, end) (UTC seconds), more of them as time goes on."""
+def make_customers(
+    rng: np.random.Generator, n: int, start: int, end: int, *, single_currency: int = -1
+) -> Customers:
+    """Customers signing up in [start, end) (UTC seconds), more of them as time goes on.
+
+    `single_currency` (an index into CURRENCIES) puts all their amounts in that currency;
+    -1 keeps each home region's currency."""
     # Inverse CDF of a density growing exponentially by SIGNUP_GROWTH over the window.
     k = np.log(SIGNUP_GROWTH)
     x = np.log1p(rng.random(n) * (SIGNUP_GROWTH - 1.0)) / k
@@ -133,6 +147,7 @@ def make_customers(rng: np.random.Generator, n: int, start: int, end: int) -> Cu
         drift_factor=sorted_(rng.uniform(2.5, 5.0, size=n)),
         favourite_category=sorted_(categorical(rng, n, ref.CATEGORY_WEIGHTS)),
         spend_factor=sorted_(rng.lognormal(0.0, 0.3, size=n)),
+        single_currency=single_currency,
     )
 
 

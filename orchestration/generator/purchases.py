@@ -3,8 +3,8 @@
 A buyer makes a first purchase at or soon after signup, then buys at their own pace during
 an active life, buys less often while drifting away, and finally stops. Purchases happen at
 local hours with an evening peak. Amounts are lognormal by category, sized per customer and
-expressed in the customer's local currency. A small share of purchases is refunded a few
-days later, in part or in full.
+expressed in the customer's local currency (or the one currency of a single-currency run).
+A small share of purchases is refunded a few days later, in part or in full.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class Purchases:
     customer: np.ndarray  # int32
     at: np.ndarray  # int64 UTC seconds
     kind: np.ndarray  # int8: 0 purchase, 1 refund
-    amount: np.ndarray  # float64, local currency, rounded to the currency's minor unit
+    amount: np.ndarray  # float64, customer's currency, rounded to the currency's minor unit
     category: np.ndarray  # int8
     store_kind: np.ndarray  # int8: web, app, store
     store_number: np.ndarray  # int8
@@ -71,7 +71,7 @@ def draw_purchase_details(
         * np.exp(rng.standard_normal(n) * ref.CATEGORY_SIGMA[category])
         * customers.spend_factor[customer]
     )
-    currency = ref.REGION_CURRENCY[customers.region[customer]]
+    currency = customers.currency_of(customer)
     amount = round_to_currency(usd * ref.CURRENCY_PER_USD[currency], currency)
     if allow_zero:
         amount[rng.random(n) < ref.ZERO_AMOUNT_SHARE] = 0.0
@@ -151,7 +151,7 @@ def refunds_for(
     refunded = candidates[rng.random(len(candidates)) < ref.REFUND_SHARE]
     source = purchases.take(refunded)
     n = len(refunded)
-    currency = ref.REGION_CURRENCY[customers.region[source.customer]]
+    currency = customers.currency_of(source.customer)
     partial = source.amount * rng.uniform(0.1, 0.95, size=n)
     scale = 10.0 ** ref.CURRENCY_DECIMALS[currency]
     # Rounded down so a partial refund never exceeds the purchase.

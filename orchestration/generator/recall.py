@@ -28,7 +28,11 @@ from orchestration.generator.population import (
     local_time_at_hour,
     sample_time_of_day,
 )
-from orchestration.generator.purchases import Purchases, draw_purchase_details
+from orchestration.generator.purchases import (
+    Purchases,
+    draw_purchase_details,
+    round_to_currency,
+)
 
 NO_TIME = -1  # an absent timestamp (opened_at, clicked_at)
 FOLLOW_UPS_MEAN = 2.5
@@ -51,6 +55,7 @@ class Campaigns:
     target_tiers: list[str]
     fixed_cost: list[float]
     currency: list[int]  # index into CURRENCIES
+    touch_cost: list[np.ndarray]  # cost of one touch per channel, in the campaign currency
 
     def __len__(self) -> int:
         return len(self.campaign_id)
@@ -91,8 +96,16 @@ class RecallResult:
     mistargeted_first_touches: int = 0  # first touches of customers who were not dormant
 
 
-def make_campaigns(rng: np.random.Generator, first_allowed: date, end_date: date) -> Campaigns:
-    """One campaign per month for the last CAMPAIGN_MONTHS months up to `end_date`'s month."""
+def make_campaigns(
+    rng: np.random.Generator, first_allowed: date, end_date: date, *, single_currency: int = -1
+) -> Campaigns:
+    """One campaign per month for the last CAMPAIGN_MONTHS months up to `end_date`'s month.
+
+    Each campaign is paid in USD or EUR, its costs taken as they are in that currency; with
+    `single_currency` (an index into CURRENCIES) every campaign is paid in that currency,
+    its costs converted from USD (fixed costs rounded to the minor unit, touch costs to
+    COST_DECIMALS). The random draws are the same either way.
+    """
     months: list[date] = []
     year, month = end_date.year, end_date.month
     for _ in range(ref.CAMPAIGN_MONTHS):
@@ -102,7 +115,7 @@ def make_campaigns(rng: np.random.Generator, first_allowed: date, end_date: date
         months.append(start)
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     months.reverse()
-    campaigns = Campaigns([], [], [], [], [], [], [], [])
+    campaigns = Campaigns([], [], [], [], [], [], [], [], [])
     for start in months:
         last_day = calendar.monthrange(start.year, start.month)[1]
         if rng.random() < 0.4:
@@ -121,8 +134,19 @@ def make_campaigns(rng: np.random.Generator, first_allowed: date, end_date: date
         campaigns.target_tiers.append(
             ref.CAMPAIGN_TARGET_TIERS[rng.integers(len(ref.CAMPAIGN_TARGET_TIERS))]
         )
-        campaigns.fixed_cost.append(float(rng.integers(50, 500)) * 10.0)
-        campaigns.currency.append(ref.CAMPAIGN_CURRENCIES[rng.integers(2)])
+        fixed_cost = float(rng.integers(50, 500)) * 10.0
+        currency = ref.CAMPAIGN_CURRENCIES[rng.integers(2)]
+        touch_cost = ref.CHANNEL_COST
+        if single_currency >= 0:
+            currency = single_currency
+            per_usd = ref.CURRENCY_PER_USD[currency]
+            fixed_cost = float(
+                round_to_currency(np.array([fixed_cost * per_usd]), np.array([currency]))[0]
+            )
+            touch_cost = np.round(ref.CHANNEL_COST * per_usd, ref.COST_DECIMALS)
+        campaigns.fixed_cost.append(fixed_cost)
+        campaigns.currency.append(currency)
+        campaigns.touch_cost.append(touch_cost)
     return campaigns
 
 
@@ -156,9 +180,11 @@ def _touch_details(
     channel: np.ndarray,
     sent: np.ndarray,
     currency: int,
+    touch_cost: np.ndarray,
     end: int,
 ) -> Touches:
-    """Delivery, opens, clicks, outcomes, lapse reasons and costs of touches."""
+    """Delivery, opens, clicks, outcomes, lapse reasons and costs of touches (`touch_cost`
+    per channel, in `currency`)."""
     n = len(customer)
     delivered = np.zeros(n, dtype=np.int8)
     opened = np.full(n, NO_TIME, dtype=np.int64)
@@ -231,7 +257,7 @@ def _touch_details(
         clicked=clicked,
         outcome=outcome,
         reason=reason,
-        cost=ref.CHANNEL_COST[channel],
+        cost=touch_cost[channel],
         currency=np.full(n, currency, dtype=np.int8),
     )
 
@@ -242,6 +268,7 @@ def _retries(
     offset: np.ndarray,
     campaign: int,
     currency: int,
+    touch_cost: np.ndarray,
     end: int,
 ) -> list[Touches]:
     """Calls nobody answered are tried again two to five days later, at most twice.
@@ -266,6 +293,7 @@ def _retries(
             current.channel[again][keep],
             sent[keep],
             currency,
+            touch_cost,
             end,
         )
         out.append(retry)
@@ -334,7 +362,7 @@ def run_campaigns(
 
     for k in range(len(campaigns)):
         start = epoch(campaigns.starts_on[k])
-        currency = campaigns.currency[k]
+        currency, touch_cost = campaigns.currency[k], campaigns.touch_cost[k]
         history.advance(start)
         latest = history.latest
         free = blocked_until <= start
@@ -358,11 +386,17 @@ def run_campaigns(
         customer, channel, sent = customer[keep], channel[keep], sent[keep]
         in_pool = np.concatenate([np.ones(len(picked), bool), np.zeros(len(wrong), bool)])[keep]
 
-        first = _touch_details(rng, customer, k, channel, sent, currency, end)
+        first = _touch_details(rng, customer, k, channel, sent, currency, touch_cost, end)
         parts.append(first)
         parts.extend(
             _retries(
-                rng, first.take(np.flatnonzero(channel != ref.CONTROL)), offset, k, currency, end
+                rng,
+                first.take(np.flatnonzero(channel != ref.CONTROL)),
+                offset,
+                k,
+                currency,
+                touch_cost,
+                end,
             )
         )
         mistargeted += int((~in_pool).sum())

@@ -13,8 +13,9 @@ import numpy as np
 DAY = 86_400  # seconds
 HOUR = 3_600
 
-# The first date with a currency rate in seeds/currency_rates.csv: clean activity never
-# starts before it, and the `no_rate_for_date` bad rows are dated before it.
+# The first date with a currency rate in seeds/currency_rates.csv: clean multi-currency
+# activity never starts before it (a single-currency history may: amounts in the reporting
+# currency need no rate), and the `no_rate_for_date` bad rows are dated before it.
 FIRST_RATE_DATE = date(2022, 1, 3)
 
 # --- Regions: each with a fixed UTC offset (minutes), its local currency and phone prefix.
@@ -39,6 +40,17 @@ CURRENCIES = ("EUR", "USD", "GBP", "CAD", "BRL", "JPY", "INR")
 CURRENCY_PER_USD = np.array([0.92, 1.0, 0.79, 1.36, 5.2, 150.0, 83.0])
 # Minor-unit decimals: yen amounts are whole numbers.
 CURRENCY_DECIMALS = np.array([2, 2, 2, 2, 2, 0, 2], dtype=np.int64)
+# The reporting currency ingest uses by default; the planted `dirty` counts assume it (or,
+# in single-currency mode, the generated currency).
+DEFAULT_REPORTING_CURRENCY = "USD"
+
+
+def currency_index(code: str) -> int:
+    """The index into CURRENCIES of `code`; ValueError naming the allowed codes otherwise."""
+    if code not in CURRENCIES:
+        raise ValueError(f"unknown currency {code!r}: use one of {', '.join(CURRENCIES)}")
+    return CURRENCIES.index(code)
+
 
 ACQUISITION_CHANNELS = ("organic", "paid_search", "social", "referral", "partner", "store")
 ACQUISITION_WEIGHTS = np.array([0.30, 0.22, 0.18, 0.12, 0.08, 0.10])
@@ -89,8 +101,9 @@ CHANNEL_WEIGHTS = np.array([0.25, 0.15, 0.30, 0.10, 0.13, 0.04])
 # the mobile-messaging (SMS) consent, and a visit needs none (-1), so every customer can be
 # reached somehow.
 CHANNEL_OPT_IN = np.array([0, 2, 1, 0, 3, -1])
-# Cost of one touch in the campaign currency.
+# Cost of one touch in the campaign currency (USD-based in single-currency mode).
 CHANNEL_COST = np.array([0.05, 0.001, 0.002, 0.03, 1.50, 12.00, 0.0])
+COST_DECIMALS = 3  # touch costs are unit costs, finer than a minor unit (a push: $0.001)
 # Messages (sms, push, email, messenger): delivery (an email that is not delivered
 # bounced), open given delivery (NaN: opens are not tracked), click given delivery (a click
 # on an untracked channel still counts as an open, SPEC §6).
@@ -157,5 +170,9 @@ UNPARSEABLE_TIMESTAMPS = (
     "soon",
 )
 NO_RATE_YEAR = 2021  # before FIRST_RATE_DATE: a valid timestamp without a currency rate
+# The currency of the `no_rate_for_date` rows: an amount in the reporting currency needs no
+# rate on any date (SPEC §4), so these rows carry a currency that is neither USD nor EUR
+# (GBP, or CAD when every amount is in GBP anyway).
+NO_RATE_CURRENCIES = (2, 3)  # GBP, CAD: index into CURRENCIES
 FUTURE_YEAR = 2099  # after any plausible load time
 UNKNOWN_CONTACTS = 5  # distinct contact ids that never arrive (rows referencing them park)

@@ -2,9 +2,10 @@
 
 The first step of every run (SPEC §3). ``ingest_landing(settings)`` loads each new file
 under ``<landing>/<source>/`` once, sends rows that break a rule to
-``ingest.quarantine``, parks rows whose contact is not known yet, and returns an
-:class:`IngestSummary` for the run log and Dagster metadata. A file that cannot be read
-at all raises :class:`LandingFileError` and nothing is loaded.
+``ingest.quarantine``, parks rows whose contact is not known yet, checks again the
+quarantined rows that waited for rates or a channel, and returns an :class:`IngestSummary`
+for the run log and Dagster metadata. A file that cannot be read at all raises
+:class:`LandingFileError` and nothing is loaded.
 """
 
 from orchestration.ingest.files import LandingFileError

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 
@@ -29,6 +29,7 @@ from orchestration.ingest.files import (
     scan_sql,
 )
 from orchestration.ingest.manifest import UNCHANGED, FilePlan, plan_files, record_plans
+from orchestration.ingest.recheck import recheck_quarantined
 from orchestration.ingest.rules import (
     REASONS,
     Reference,
@@ -44,7 +45,7 @@ from orchestration.ingest.summary import (
     SourceTotals,
 )
 from orchestration.ingest.tables import create_tables
-from orchestration.sources import SOURCES, SOURCES_BY_NAME, Source
+from orchestration.sources import CURRENCY_RATES, SOURCES, SOURCES_BY_NAME, Source
 
 Progress = Callable[[str], None]
 
@@ -69,7 +70,7 @@ def ingest_landing(
     """
     say: Progress = progress or (lambda _message: None)
     run_at = _naive_utc(loaded_at or datetime.now(UTC))
-    reference = Reference.from_seeds(SEEDS_DIR)
+    reference = Reference.from_seeds(SEEDS_DIR, settings.currency)
     say(f"Scanning {settings.landing_dir}")
     files = discover_files(settings.landing_dir, SOURCES)
     warnings: list[str] = []
@@ -88,11 +89,15 @@ def ingest_landing(
         for plan in plans:
             if plan.status == LOADED:
                 plan.layout = inspect_file(plan.file, SOURCES_BY_NAME[plan.file.source])
-        rules = {s.name: row_rules(s, reference, settings.timezone, run_at) for s in SOURCES}
         # Reading, parsing and checking fill session-private scratch tables only, so
         # they run outside the transaction (DuckDB is markedly faster there); everything
-        # the warehouse keeps is written in the one transaction below.
+        # the warehouse keeps is written in the one transaction below. Rates come first:
+        # the amounts of this run convert with the rates of this run.
+        rules: dict[str, list[Rule]] = {}
         for source in SOURCES:
+            if source is not CURRENCY_RATES and not rules.keys() - {CURRENCY_RATES.name}:
+                reference = reference.with_landed_rates(_landed_first_rates(con))
+            rules[source.name] = row_rules(source, reference, settings.timezone, run_at)
             _read_source(con, source, _new_files(plans, source), rules[source.name], say)
         con.execute("begin transaction")
         try:
@@ -223,19 +228,28 @@ def _write_source(
     run_at: datetime,
     say: Progress,
 ) -> SourceTotals:
-    """Unpark what can load now, park what cannot, and write the source's new batch."""
+    """Unpark what can load now, park what cannot, write the source's new batch, then
+    check again the quarantined rows that waited for reference data."""
     t = _Scratch(source.name)
     unparked = _unpark(con, source, run_at) if source.has_contact_fk else 0
     if unparked:
         say(f"{source.name}: {unparked:,} parked rows found their contact and were loaded")
+    if new:
+        if source.has_contact_fk:
+            _park(con, source)
+        _write(con, source, rules, run_at)
+        _file_counts(con, source, new)
+        for table in (t.conflict_records, t.exceptions, t.files, t.batch):
+            con.execute(f"drop table {table}")
+    released = recheck_quarantined(con, source, rules, run_at, [_file_id(p) for p in new])
+    if released.total:
+        say(
+            f"{source.name}: {released.total:,} quarantined rows pass now that their reference "
+            f"data is here ({released.loaded:,} loaded, {released.parked:,} parked, "
+            f"{released.duplicates:,} exact duplicates)"
+        )
     if not new:
-        return SourceTotals(source.name, unparked=unparked)
-    if source.has_contact_fk:
-        _park(con, source)
-    _write(con, source, rules, run_at)
-    _file_counts(con, source, new)
-    for table in (t.conflict_records, t.exceptions, t.files, t.batch):
-        con.execute(f"drop table {table}")
+        return SourceTotals(source.name, unparked=unparked, released=released.total)
     totals = SourceTotals(
         source.name,
         files=len(new),
@@ -245,12 +259,45 @@ def _write_source(
         parked=sum(p.counts["rows_parked"] for p in new),
         duplicates=sum(p.counts["rows_duplicate"] for p in new),
         unparked=unparked,
+        released=released.total,
     )
     say(
         f"{source.name}: {totals.loaded:,} rows loaded, {totals.quarantined:,} quarantined, "
         f"{totals.parked:,} parked, {totals.duplicates:,} exact duplicates"
     )
     return totals
+
+
+def _landed_first_rates(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
+    """The first landed rate date of each currency: loaded before, or good in this run's
+    batch (a conflicting duplicate is quarantined, so it does not count)."""
+    t = _Scratch(CURRENCY_RATES.name)
+    batch = ""
+    if _table_exists(con, t.batch):
+        batch = f"""
+            union all
+            select b.currency, b.rate_date
+            from {t.batch} as b
+            where
+                b._rule is null
+                and not exists (
+                    select 1 from {t.exceptions} as x
+                    where x._seq = b._seq and x.outcome = 'conflict'
+                )
+        """
+    return dict(
+        con.execute(
+            f"""
+            select currency, min(rate_date)
+            from (select currency, rate_date from raw.currency_rates {batch})
+            group by currency
+            """
+        ).fetchall()
+    )
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return _count(con, f"select count(*) from duckdb_tables() where table_name = '{name}'") > 0
 
 
 def _unpark(con: duckdb.DuckDBPyConnection, source: Source, run_at: datetime) -> int:

@@ -8,17 +8,25 @@ with the people who read the quarantine table:
 ``missing_key``, ``missing_required``, ``unparseable_timestamp``, ``unparseable_date``,
 ``unparseable_amount``, ``invalid_boolean``, ``unknown_kind``, ``unknown_channel``,
 ``unknown_outcome``, ``unknown_offer``, ``unknown_currency``, ``no_rate_for_date``,
-``missing_amount``, ``negative_amount``, ``future_timestamp``, ``conflicting_duplicate``.
+``missing_amount``, ``negative_amount``, ``non_positive_rate``, ``future_timestamp``,
+``conflicting_duplicate``.
 
 The last one needs the whole batch and what is already loaded, so the loader applies it
 (see ``load.py``); the others look at one row at a time and live here.
+
+Currency (SPEC §4): an amount in the reporting currency converts at exactly 1 on any date
+and needs no rate. Any other amount needs a rate for its currency and for the reporting
+currency (cross rates through the base currency) on or before its date, from the
+``currency_rates`` seed or a landed ``currency_rates/`` file. The reasons that depend on
+such reference data (``RECHECKED_REASONS``) are re-checked on every run, so a row waiting
+for its rates or its channel loads once they arrive (see ``recheck.py``).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +35,9 @@ from orchestration.sources import (
     AMOUNT,
     BOOLEAN,
     CAMPAIGN_OFFERS,
+    CURRENCY_RATES,
     DATE,
+    RATE,
     TEXT,
     TIMESTAMP,
     TOUCH_OUTCOMES,
@@ -51,9 +61,14 @@ REASONS: tuple[str, ...] = (
     "no_rate_for_date",
     "missing_amount",
     "negative_amount",
+    "non_positive_rate",
     "future_timestamp",
     "conflicting_duplicate",
 )
+
+# Reasons that say reference data was missing (rates, channels), not that the row is wrong:
+# such rows are re-checked on every run and load once the reference data arrives.
+RECHECKED_REASONS: tuple[str, ...] = ("unknown_channel", "unknown_currency", "no_rate_for_date")
 
 SQL_TYPES = {
     TEXT: "varchar",
@@ -61,6 +76,7 @@ SQL_TYPES = {
     DATE: "date",
     BOOLEAN: "boolean",
     AMOUNT: "decimal(18, 4)",
+    RATE: "decimal(18, 8)",
 }
 
 TRUE_WORDS = ("true", "t", "1", "yes")
@@ -79,17 +95,22 @@ ENUM_COLUMNS = ("kind", "channel", "outcome", "offer")
 # Whitespace that a spreadsheet export may leave around a value.
 _TRIM = "E' \\t\\r\\n'"
 _SHOWN_VALUE_CHARS = 100
+_RECHECKED = (
+    ". Land a currency_rates file that covers this date: the row is re-checked on every run"
+)
 
 
 @dataclass(frozen=True)
 class Reference:
-    """The reference data the rules check against, read from the dbt seeds."""
+    """The reference data the rules check against: the dbt seeds, the rates landed so far
+    and the reporting currency."""
 
     channels: tuple[str, ...]
     first_rate_dates: Mapping[str, date]  # currency -> earliest date with a rate
+    reporting_currency: str
 
     @classmethod
-    def from_seeds(cls, seeds_dir: Path) -> Reference:
+    def from_seeds(cls, seeds_dir: Path, reporting_currency: str) -> Reference:
         """Read ``channels.csv`` and ``currency_rates.csv`` (users may edit both)."""
         channels_path = seeds_dir / "channels.csv"
         rates_path = seeds_dir / "currency_rates.csv"
@@ -111,7 +132,15 @@ class Reference:
                 f"The seeds {channels_path} and {rates_path} must not be empty: "
                 "ingest checks channels and currencies against them."
             )
-        return cls(channels=channels, first_rate_dates=first)
+        return cls(channels=channels, first_rate_dates=first, reporting_currency=reporting_currency)
+
+    def with_landed_rates(self, first_landed: Mapping[str, date]) -> Reference:
+        """The rates of landed ``currency_rates`` files extend the seed's."""
+        first = dict(self.first_rate_dates)
+        for currency, rate_date in first_landed.items():
+            if currency not in first or rate_date < first[currency]:
+                first[currency] = rate_date
+        return replace(self, first_rate_dates=first)
 
 
 @dataclass(frozen=True)
@@ -164,8 +193,8 @@ def parse_sql(column: Column) -> str:
             f"case when lower({t}) in {_sql_list(TRUE_WORDS)} then true "
             f"when lower({t}) in {_sql_list(FALSE_WORDS)} then false end"
         )
-    if column.type == AMOUNT:
-        return f"try_cast({t} as decimal(18, 4))"
+    if column.type in (AMOUNT, RATE):
+        return f"try_cast({t} as {SQL_TYPES[column.type]})"
     return t
 
 
@@ -204,7 +233,7 @@ def row_rules(
     for c in keys:
         add("missing_key", c, f"t_{c.name} is null", _lit(f"{c.name} is empty"))
     for c in columns:
-        if c.required and c not in keys and c.type != AMOUNT:
+        if c.required and c not in keys and c.type not in (AMOUNT, RATE):
             add("missing_required", c, f"t_{c.name} is null", _lit(f"{c.name} is empty"))
     for column_type, reason, expected in (
         (
@@ -214,6 +243,7 @@ def row_rules(
         ),
         (DATE, "unparseable_date", "a date like 2026-01-31 (YYYY-MM-DD)"),
         (AMOUNT, "unparseable_amount", "a number with '.' as decimal separator, like 1234.50"),
+        (RATE, "unparseable_amount", "a number with '.' as decimal separator, like 1.0842"),
         (BOOLEAN, "invalid_boolean", "true/false, t/f, 1/0 or yes/no"),
     ):
         for c in columns:
@@ -234,26 +264,10 @@ def row_rules(
                 f"{_shown(c)} || {_lit(' is not one of ' + ', '.join(allowed))}",
             )
     if "currency" in by_name:
-        currency = by_name["currency"]
-        add(
-            "unknown_currency",
-            currency,
-            f"p_currency is not null and p_currency not in {_sql_list(reference.first_rate_dates)}",
-            f"{_shown(currency)} || ' has no rates in seeds/currency_rates.csv'",
-        )
-        rate_column = by_name.get(RATE_DATE_COLUMNS.get(source.name, ""))
-        if rate_column is not None:
-            # No rate on or before the date <=> the date is before the currency's first rate.
-            rate_date = local_date_sql(rate_column, timezone)
-            first_rate = _first_rate_sql(reference, "p_currency")
-            add(
-                "no_rate_for_date",
-                rate_column,
-                f"{rate_date} < {first_rate}",
-                f"'no ' || p_currency || ' rate on or before ' || cast({rate_date} as varchar) || "
-                f"{_lit(f' (the date of {rate_column.name} in {timezone}); rates start on ')} || "
-                f"cast({first_rate} as varchar)",
-            )
+        if source is CURRENCY_RATES:
+            rules.extend(_rate_file_rules(source))
+        else:
+            rules.extend(_conversion_rules(source, reference, timezone))
     for c in columns:
         if c.type == AMOUNT:
             add("missing_amount", c, f"t_{c.name} is null", _lit(f"{c.name} is empty"))
@@ -322,6 +336,87 @@ def reason_sql(rules: list[Rule], rule_column: str = "_rule") -> str:
     """The reason code of a batch row's ``_rule``."""
     whens = " ".join(f"when {i} then {_lit(r.reason)}" for i, r in enumerate(rules))
     return f"case {rule_column} {whens} end"
+
+
+def _conversion_rules(source: Source, reference: Reference, timezone: str) -> list[Rule]:
+    """A row's amount must convert to the reporting currency on its date (SPEC §4).
+
+    The reporting currency itself converts at 1 on any date. Another currency needs a rate
+    of its own and one of the reporting currency (a cross rate through the base currency)
+    on or before the date: the date must not be before either currency's first rate.
+    """
+    columns = {c.name: c for c in source.columns}
+    reporting = reference.reporting_currency
+    other = f"p_currency <> {_lit(reporting)}"
+    no_rates = (
+        " has no rates (seeds/currency_rates.csv, landing currency_rates/) and is not "
+        f"the reporting currency {reporting}"
+    )
+    rules = [
+        Rule(
+            "unknown_currency",
+            "currency",
+            f"{other} and p_currency not in {_sql_list(reference.first_rate_dates)}",
+            f"{_shown(columns['currency'])} || {_lit(no_rates)}",
+        )
+    ]
+    rate_column = columns.get(RATE_DATE_COLUMNS.get(source.name, ""))
+    if rate_column is None:
+        return rules
+    rate_date = local_date_sql(rate_column, timezone)
+    first_own = _first_rate_sql(reference, "p_currency")
+    first_reporting = reference.first_rate_dates.get(reporting)
+    where = f" (the date of {rate_column.name} in {timezone}) to convert to {reporting}; "
+    own_missing = (
+        f"'no ' || p_currency || ' rate on or before ' || cast({rate_date} as varchar) || "
+        f"{_lit(where)} || p_currency || ' rates start on ' || cast({first_own} as varchar)"
+    )
+    if first_reporting is None:
+        reporting_missing = _lit(f"the reporting currency {reporting} has no rates at all")
+        reporting_late = "true"
+    else:
+        reporting_late = f"{rate_date} < date '{first_reporting.isoformat()}'"
+        reporting_missing = (
+            f"{_lit(f'no {reporting} rate on or before ')} || cast({rate_date} as varchar) || "
+            f"{_lit(where + f'{reporting} rates start on {first_reporting.isoformat()}')}"
+        )
+    rules.append(
+        Rule(
+            "no_rate_for_date",
+            rate_column.name,
+            f"{other} and ({rate_date} < {first_own} or {reporting_late})",
+            f"case when {rate_date} < {first_own} then {own_missing} "
+            f"else {reporting_missing} end || "
+            f"{_lit(_RECHECKED)}",
+        )
+    )
+    return rules
+
+
+def _rate_file_rules(source: Source) -> list[Rule]:
+    """A landed rate needs a currency code and a positive value in the base currency."""
+    columns = {c.name: c for c in source.columns}
+    return [
+        Rule(
+            "unknown_currency",
+            "currency",
+            "not regexp_full_match(p_currency, '[A-Z]{3}')",
+            f"{_shown(columns['currency'])} || ' is not a three-letter currency code'",
+        ),
+        Rule(
+            "missing_amount",
+            "value_in_base",
+            "t_value_in_base is null",
+            _lit("value_in_base is empty"),
+        ),
+        Rule(
+            "non_positive_rate",
+            "value_in_base",
+            "p_value_in_base <= 0",
+            f"{_shown(columns['value_in_base'])} || "
+            "' is not a positive rate: a currency is worth more than nothing in the base currency'",
+        ),
+    ]
 
 
 def _first_rate_sql(reference: Reference, currency: str) -> str:

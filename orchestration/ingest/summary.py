@@ -45,7 +45,8 @@ class SourceTotals:
     """Row counts of one source over the files loaded in this run.
 
     ``unparked`` counts rows parked by earlier runs that loaded in this one because
-    their contact arrived.
+    their contact arrived; ``released``, rows quarantined by earlier runs for missing
+    reference data (rates, channels) that passed in this one.
     """
 
     source: str
@@ -56,6 +57,7 @@ class SourceTotals:
     parked: int = 0
     duplicates: int = 0
     unparked: int = 0
+    released: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class IngestSummary:
             f"skipped, {_n(len(self.changed_files), 'changed file')} rejected."
         ]
         for s in self.sources:
-            if s.files == 0 and s.unparked == 0:
+            if s.files == 0 and s.unparked == 0 and s.released == 0:
                 continue
             line = (
                 f"  {s.source}: {_n(s.files, 'file')}, {_n(s.rows_read, 'row')} read -> "
@@ -121,6 +123,11 @@ class IngestSummary:
             )
             if s.unparked:
                 line += f"; {s.unparked:,} previously parked rows loaded"
+            if s.released:
+                line += (
+                    f"; {s.released:,} previously quarantined rows passed now that their "
+                    "rates or channel are known"
+                )
             lines.append(line)
         if self.quarantined_by_reason:
             reasons = ", ".join(f"{r} {n:,}" for r, n in self.quarantined_by_reason.items())
@@ -177,6 +184,7 @@ _COUNTS = {
     "rows_parked": "parked",
     "rows_duplicate": "duplicates",
     "rows_unparked": "unparked",
+    "rows_released": "released",
 }
 
 

@@ -9,10 +9,14 @@
   ``parked_at``; rows wait here until their contact arrives.
 - ``ingest.quarantine``: source, file_id, file_name, row_number, reason, detail, record
   (the whole raw row as JSON text), quarantined_at.
+- ``ingest.quarantine_released``: quarantined rows that were checked again once the
+  reference data they lacked arrived (see ``recheck.py``), with ``released_at`` and
+  ``released_to`` (``load``, ``park`` or ``duplicate``).
 - ``ingest.load_manifest``: one row per file loaded, and per re-delivery or changed
   file detected, with the row counts at load time.
 - ``ingest.file_reconciliation``: per loaded file, the counts recomputed live from the
-  tables and whether rows read = loaded + quarantined + parked + duplicates.
+  tables (rows released from quarantine count where they went) and whether
+  rows read = loaded + quarantined + parked + duplicates.
 """
 
 from __future__ import annotations
@@ -86,6 +90,22 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    con.execute(
+        """
+        create table if not exists ingest.quarantine_released (
+            source varchar not null,
+            file_id bigint not null,
+            file_name varchar not null,
+            row_number bigint not null,
+            reason varchar not null,
+            detail varchar,
+            record varchar not null,
+            quarantined_at timestamp not null,
+            released_at timestamp not null,
+            released_to varchar not null
+        )
+        """
+    )
     loaded = " union all ".join(f"select _file_id as file_id from raw.{s.name}" for s in SOURCES)
     parked = " union all ".join(
         f"select _file_id as file_id from ingest.parked_{s.name}"
@@ -106,6 +126,13 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
             from ingest.quarantine
             group by file_id
         ),
+        -- Quarantined rows that loaded later and turned out to be exact duplicates.
+        released_duplicates as (
+            select file_id, count(*) as rows_duplicate
+            from ingest.quarantine_released
+            where released_to = 'duplicate'
+            group by file_id
+        ),
         counted as (
             select
                 m.file_id,
@@ -117,11 +144,12 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
                 coalesce(l.rows_loaded, 0) as rows_loaded,
                 coalesce(q.rows_quarantined, 0) as rows_quarantined,
                 coalesce(p.rows_parked, 0) as rows_parked,
-                m.rows_duplicate
+                m.rows_duplicate + coalesce(d.rows_duplicate, 0) as rows_duplicate
             from ingest.load_manifest as m
             left join loaded_rows as l on l.file_id = m.file_id
             left join parked_rows as p on p.file_id = m.file_id
             left join quarantined_rows as q on q.file_id = m.file_id
+            left join released_duplicates as d on d.file_id = m.file_id
             where m.status = '{LOADED}'
         )
         select

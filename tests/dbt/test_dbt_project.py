@@ -1,13 +1,16 @@
 """The dbt project builds end to end on DuckDB: on a few raw rows, on empty raw tables, and
-refuses contradicting thresholds before building anything.
+refuses contradicting thresholds before building anything. The build on empty raw tables
+also runs every dbt unit test, under the default vars (the pipeline's own build leaves them
+out).
 
 The raw tables are created here from the landing-file contract (orchestration/sources.py),
 as ingest would create them, so these tests exercise dbt alone. The rules themselves are
-pinned by the dbt unit tests in the models' YAML, which `dbt build` runs.
+pinned by the dbt unit tests in the models' YAML, which the `dbt build` here runs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,11 +23,17 @@ import duckdb
 import pytest
 
 from orchestration.config import PROJECT_DIR
-from orchestration.sources import AMOUNT, BOOLEAN, DATE, SOURCES, TIMESTAMP
+from orchestration.sources import AMOUNT, BOOLEAN, DATE, RATE, SOURCES, TIMESTAMP
 
 pytestmark = pytest.mark.integration
 
-RAW_TYPES = {TIMESTAMP: "timestamp", DATE: "date", BOOLEAN: "boolean", AMOUNT: "decimal(18,4)"}
+RAW_TYPES = {
+    TIMESTAMP: "timestamp",
+    DATE: "date",
+    BOOLEAN: "boolean",
+    AMOUNT: "decimal(18,4)",
+    RATE: "decimal(18,8)",
+}
 LOAD_COLUMNS = "_file_id bigint, _row_number bigint, _loaded_at timestamp, _row_hash varchar"
 
 # Table-shaped data reads best one row per line.
@@ -127,7 +136,8 @@ def test_build_on_sample_rows_pins_dates_amounts_and_as_of(warehouse: Path, tmp_
         "{as_of_date: '2026-01-31', reporting_timezone: America/New_York, reporting_currency: EUR}"
     )
 
-    result = dbt(["build", "--vars", vars_], tmp_path)
+    # Unit tests pin the rules under the default vars; the empty-tables build runs them.
+    result = dbt(["build", "--exclude-resource-type", "unit_test", "--vars", vars_], tmp_path)
 
     assert result.returncode == 0, result.stdout[-4000:]
     # c3 signed up after D; c2 signed up on 14 January in New York (03:00 UTC on the 15th);
@@ -167,12 +177,18 @@ def test_build_on_sample_rows_pins_dates_amounts_and_as_of(warehouse: Path, tmp_
     assert campaigns == [("k1", Decimal("100.00"))]
 
 
-def test_build_on_empty_raw_tables_gives_empty_marts(warehouse: Path, tmp_path: Path):
+def test_build_on_empty_raw_tables_gives_empty_marts_and_passes_every_unit_test(
+    warehouse: Path, tmp_path: Path
+):
     create_raw_tables(warehouse)
 
     result = dbt(["build"], tmp_path)
 
     assert result.returncode == 0, result.stdout[-4000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    assert len(unit_tests) >= 60
+    assert {r["status"] for r in unit_tests} == {"pass"}
     for mart in ("dim_customers", "dim_campaigns", "fct_transactions", "fct_recall_touches"):
         assert query(warehouse, f"select count(*) from marts.{mart}") == [(0,)]
     assert query(warehouse, "select as_of_date from intermediate.int_as_of_date") == [(None,)]

@@ -25,6 +25,11 @@ DIRTY_RATE = 0.05
 SEED_CURRENCIES = ("BRL", "CAD", "EUR", "GBP", "INR", "JPY", "USD")
 OUTREACH_CHANNELS = ("sms", "push", "email", "phone", "visit", "messenger")
 FIRST_RATE = "date '2022-01-03'"  # the first date in seeds/currency_rates.csv
+# The sources the generator writes: every contract source but the optional currency_rates.
+GENERATED = tuple(s for s in SOURCES if s.name != "currency_rates")
+GENERATED_NAMES = tuple(s.name for s in GENERATED)
+# A single-currency sample older than the first rate (SPEC §4: USD amounts need no rate).
+SINGLE_END = date(1998, 12, 31)
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -85,9 +90,16 @@ def parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def clean_db(clean: Path) -> duckdb.DuckDBPyConnection:
     con = _connect()
-    for source in SOURCES_BY_NAME:
+    for source in GENERATED_NAMES:
         _load(con, clean, source)
     return con
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("single")
+    generate(out, customers=300, seed=3, currency="USD", end_date=SINGLE_END)
+    return out
 
 
 # --- layout and contract ---------------------------------------------------------------
@@ -116,7 +128,7 @@ def test_layout_is_one_folder_per_source_with_monthly_files_and_truth_at_the_top
 
 def test_every_file_has_exactly_the_contract_columns(clean: Path, dirty: Path) -> None:
     for root in (clean, dirty):
-        for source in SOURCES:
+        for source in GENERATED:
             for path in (root / source.name).iterdir():
                 with path.open(newline="", encoding="utf-8") as f:
                     header = next(csv.reader(f))
@@ -142,7 +154,7 @@ def test_rows_sit_in_the_file_of_their_utc_month(clean_db: duckdb.DuckDBPyConnec
 def test_clean_files_have_unique_keys_and_no_activity_after_the_end_date(
     clean_db: duckdb.DuckDBPyConnection,
 ) -> None:
-    for source in SOURCES:
+    for source in GENERATED:
         key = ", ".join(source.key)
         assert clean_db.execute(
             f"select count(*) - count(distinct ({key})) from {source.name}"
@@ -430,6 +442,202 @@ def test_refuses_to_write_over_existing_landing_files(clean: Path) -> None:
         generate(clean, customers=10, seed=1)
 
 
+# --- single currency -----------------------------------------------------------------------
+
+
+def test_single_currency_puts_every_amount_in_that_currency(single: Path) -> None:
+    truth = _truth(single)
+    assert truth["currency"] == truth["dirty_reporting_currency"] == "USD"
+    con = _connect()
+    for source in ("transactions", "recall_touches", "campaigns"):
+        _load(con, single, source)
+        assert con.execute(
+            f"select currency, count(*) > 0 from {source} group by all"
+        ).fetchall() == [("USD", True)], source
+
+
+def test_single_currency_history_starts_before_the_first_rate(single: Path) -> None:
+    truth = _truth(single)
+    assert (truth["first_signup_date"], truth["end_date"]) == ("1996-01-01", "1998-12-31")
+    assert truth["counts"] == {
+        "campaigns": 24,
+        "contacts": 528,
+        "transactions": 6186,
+        "recall_touches": 97,
+    }
+    con = _connect()
+    spans = {}
+    for source, column in (
+        ("contacts", "signup_at"),
+        ("contacts", "updated_at"),
+        ("transactions", "occurred_at"),
+        ("recall_touches", "sent_at"),
+    ):
+        _load(con, single, source)
+        spans[column] = con.execute(
+            f"""
+            select strftime(min(cast({column} as timestamptz)), '%Y-%m-%d %H:%M:%S'),
+                strftime(max(cast({column} as timestamptz)), '%Y-%m-%d %H:%M:%S')
+            from {source}
+            """
+        ).fetchone()
+    assert spans == {
+        "signup_at": ("1996-01-02 16:09:19", "1998-12-31 20:45:27"),
+        "updated_at": ("1996-01-02 16:09:19", "1998-12-31 20:45:27"),
+        "occurred_at": ("1996-01-02 18:01:40", "1998-12-31 23:32:02"),
+        "sent_at": ("1997-01-04 19:37:43", "1998-12-10 13:44:14"),
+    }
+    _load(con, single, "campaigns")
+    assert con.execute(
+        "select count(*), min(starts_on), max(starts_on), max(ends_on) from campaigns"
+    ).fetchone() == (24, "1997-01-01", "1998-12-01", "1998-12-31")
+
+
+def test_single_currency_same_arguments_write_byte_identical_files(
+    single: Path, tmp_path: Path
+) -> None:
+    generate(tmp_path / "again", customers=300, seed=3, currency="USD", end_date=SINGLE_END)
+    assert _digests(tmp_path / "again") == _digests(single)
+    for name in ("first", "second"):
+        generate(
+            tmp_path / name,
+            customers=300,
+            seed=3,
+            currency="EUR",
+            end_date=SINGLE_END,
+            file_format="parquet",
+            dirty_rate=DIRTY_RATE,
+        )
+    assert _digests(tmp_path / "first") == _digests(tmp_path / "second")
+    assert _digests(tmp_path / "first") != _digests(single)
+
+
+def test_single_currency_keeps_the_business_and_the_planted_truth(
+    clean: Path, tmp_path: Path
+) -> None:
+    generate(tmp_path, customers=CUSTOMERS, seed=SEED, currency="USD")
+    ours, theirs = _truth(clean), _truth(tmp_path)
+    assert {k for k in ours if ours[k] != theirs[k]} == {"currency"}
+    assert (ours["currency"], theirs["currency"]) == (None, "USD")
+    assert _digests(tmp_path / "contacts") == _digests(clean / "contacts")
+    con = _connect()
+    for source, amount in (
+        ("transactions", "amount"),
+        ("recall_touches", "cost"),
+        ("campaigns", "fixed_cost"),
+    ):
+        _load(con, clean, source)
+        con.execute(f"alter table {source} rename to multi_{source}")
+        _load(con, tmp_path, source)
+        spec = SOURCES_BY_NAME[source]
+        others = [c for c in spec.column_names if c not in (*spec.key, "currency", amount)]
+        # Every row is the same but its currency; USD amounts stay exactly as they were, and
+        # campaign and touch costs are the same numbers in USD or EUR.
+        same_amount = "m.currency = 'USD'" if source == "transactions" else "true"
+        differ = " or ".join(
+            [f"m.{c} is distinct from u.{c}" for c in others]
+            + [f"({same_amount} and m.{amount} is distinct from u.{amount})"]
+        )
+        found = con.execute(
+            f"""
+            select count(*), count(*) filter (where {differ}), count(*) filter (where {same_amount})
+            from multi_{source} as m
+            full join {source} as u using ({", ".join(spec.key)})
+            """
+        ).fetchone()
+        rows = ours["counts"][source]
+        # The clean sample's US customers pay in USD in both: 14,857 transactions.
+        compared = 14_857 if source == "transactions" else rows
+        assert found == (rows, 0, compared), source
+
+
+def test_single_currency_converts_usd_based_amounts_to_the_minor_unit(tmp_path: Path) -> None:
+    generate(tmp_path / "multi", customers=300, seed=3)
+    generate(tmp_path / "jpy", customers=300, seed=3, currency="JPY")
+    con = _connect()
+    for name in ("multi", "jpy"):
+        _load(con, tmp_path / name, "transactions")
+        con.execute(f"create table {name}_transactions as select * from transactions")
+    # Amounts are the ones a Japanese customer gets in the multi-currency sample: whole yen.
+    assert con.execute(
+        """
+        select count(*),
+            count(*) filter (where m.currency = 'JPY'),
+            count(*) filter (where m.currency = 'JPY' and m.amount <> j.amount),
+            count(*) filter (where cast(j.amount as decimal(18, 2)) % 1 <> 0),
+            count(*) filter (where j.currency <> 'JPY')
+        from multi_transactions as m
+        inner join jpy_transactions as j using (transaction_id)
+        """
+    ).fetchone() == (_truth(tmp_path / "jpy")["counts"]["transactions"], 333, 0, 0, 0)
+    _load(con, tmp_path / "jpy", "recall_touches")
+    assert con.execute(
+        "select channel, min(cost), max(cost) from recall_touches group by all order by all"
+    ).fetchall() == [
+        ("control", "0.000", "0.000"),
+        ("email", "0.300", "0.300"),
+        ("messenger", "4.500", "4.500"),
+        ("phone", "225.000", "225.000"),
+        ("push", "0.150", "0.150"),
+        ("sms", "7.500", "7.500"),
+        ("visit", "1800.000", "1800.000"),
+    ]
+    _load(con, tmp_path / "jpy", "campaigns")
+    assert con.execute(
+        """
+        select count(*), count(*) filter (where cast(fixed_cost as double) % 1500 = 0),
+            list(distinct currency)
+        from campaigns
+        """
+    ).fetchone() == (24, 24, ["JPY"])
+
+
+@pytest.mark.parametrize("code", ["ARS", "usd", ""])
+def test_an_unknown_currency_is_refused_naming_the_allowed_codes(tmp_path: Path, code: str) -> None:
+    with pytest.raises(ValueError, match=r"EUR, USD, GBP, CAD, BRL, JPY, INR"):
+        generate(tmp_path, customers=10, seed=1, currency=code)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_multi_currency_history_still_starts_after_the_first_rate(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="first currency rate"):
+        generate(tmp_path, customers=10, seed=1, end_date=SINGLE_END)
+
+
+def test_single_currency_history_starts_after_1970(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="must be 1973-01-01 or later"):
+        generate(tmp_path, customers=10, seed=1, currency="USD", end_date=date(1972, 12, 31))
+
+
+@pytest.mark.parametrize(("currency", "no_rate"), [("USD", "GBP"), ("GBP", "CAD")])
+def test_single_currency_bad_rows_carry_other_currencies_only_where_planted(
+    tmp_path: Path, currency: str, no_rate: str
+) -> None:
+    generate(
+        tmp_path, customers=300, seed=3, currency=currency, end_date=SINGLE_END, dirty_rate=0.05
+    )
+    truth = _truth(tmp_path)
+    assert (truth["no_rate_currency"], truth["dirty_reporting_currency"]) == (no_rate, currency)
+    con = _connect()
+    for source, column in (("transactions", "occurred_at"), ("recall_touches", "sent_at")):
+        _load(con, tmp_path, source)
+        found = con.execute(
+            f"""
+            select
+                case when currency in ('ARS', 'MXN', 'XXX') then 'unknown' else currency end,
+                year(try_cast({column} as timestamptz)) = 2021,
+                count(*)
+            from {source} where currency <> '{currency}'
+            group by all order by all
+            """
+        ).fetchall()
+        dirty = truth["dirty"][source]
+        assert found == [
+            (no_rate, True, dirty["no_rate_for_date"]),
+            ("unknown", False, dirty["unknown_currency"]),
+        ], source
+
+
 # --- bad rows --------------------------------------------------------------------------------
 
 
@@ -440,7 +648,11 @@ REASON_RULES = {
         "unparseable_timestamp": "try_cast(occurred_at as timestamptz) is null",
         "unknown_kind": "kind not in ('purchase', 'refund')",
         "unknown_currency": f"currency not in {SEED_CURRENCIES}",
-        "no_rate_for_date": f"cast(try_cast(occurred_at as timestamptz) as date) < {FIRST_RATE}",
+        # Before the first rate, in a currency other than the reporting currency USD.
+        "no_rate_for_date": (
+            f"cast(try_cast(occurred_at as timestamptz) as date) < {FIRST_RATE} "
+            "and currency <> 'USD'"
+        ),
         "missing_amount": "amount is null",
         "negative_amount": "cast(amount as double) < 0",
         "future_timestamp": "try_cast(occurred_at as timestamptz) > timestamptz '2099-01-01'",
@@ -450,7 +662,9 @@ REASON_RULES = {
         "unparseable_timestamp": "try_cast(sent_at as timestamptz) is null",
         "unknown_channel": f"channel not in {(*OUTREACH_CHANNELS, 'control')}",
         "unknown_currency": f"currency not in {SEED_CURRENCIES}",
-        "no_rate_for_date": f"cast(try_cast(sent_at as timestamptz) as date) < {FIRST_RATE}",
+        "no_rate_for_date": (
+            f"cast(try_cast(sent_at as timestamptz) as date) < {FIRST_RATE} and currency <> 'USD'"
+        ),
         "missing_amount": "cost is null",
         "negative_amount": "cast(cost as double) < 0",
         "future_timestamp": "try_cast(sent_at as timestamptz) > timestamptz '2099-01-01'",
@@ -536,6 +750,27 @@ def test_one_file_is_delivered_twice_under_another_name(dirty: Path) -> None:
     assert resend == (dirty / "transactions" / "transactions_2026-10.csv").read_bytes()
 
 
+def test_planted_no_rate_rows_carry_gbp_so_the_reporting_currency_rule_still_catches_them(
+    dirty: Path,
+) -> None:
+    # SPEC §4: an amount in the reporting currency (USD by default) needs no rate on any
+    # date, so a row dated before the first rate is only quarantined in another currency.
+    truth = _truth(dirty)
+    assert truth["no_rate_currency"] == "GBP"
+    assert truth["dirty_reporting_currency"] == "USD"
+    con = _connect()
+    for source, column in (("transactions", "occurred_at"), ("recall_touches", "sent_at")):
+        _load(con, dirty, source)
+        rows = con.execute(
+            f"""
+            select currency, count(*) from {source}
+            where cast(try_cast({column} as timestamptz) as date) < {FIRST_RATE}
+            group by all
+            """
+        ).fetchall()
+        assert rows == [("GBP", truth["dirty"][source]["no_rate_for_date"])], source
+
+
 def test_clean_mode_plants_nothing(clean: Path) -> None:
     truth = _truth(clean)
     assert all(n == 0 for reasons in truth["dirty"].values() for n in reasons.values())
@@ -548,7 +783,7 @@ def test_clean_mode_plants_nothing(clean: Path) -> None:
 
 
 def test_parquet_files_have_the_contract_columns_and_types(parquet: Path) -> None:
-    for source in SOURCES:
+    for source in GENERATED:
         paths = sorted((parquet / source.name).glob("*.parquet"))
         assert paths, source.name
         for path in paths:

@@ -18,6 +18,7 @@ LOADED_AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 # One valid row per source; tests override the columns they are about.
 GOOD_ROWS: dict[str, dict[str, str]] = {
+    "currency_rates": {"rate_date": "1997-01-02", "currency": "USD", "value_in_base": "0.8562"},
     "contacts": {
         "contact_id": "C1",
         "full_name": "Ann Lee",

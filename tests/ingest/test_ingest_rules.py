@@ -54,13 +54,15 @@ REASON_CASES = [
         "unknown_currency",
         "transactions",
         {"currency": "XYZ"},
-        "currency 'XYZ' has no rates in seeds/currency_rates.csv",
+        "currency 'XYZ' has no rates (seeds/currency_rates.csv, landing currency_rates/) and "
+        "is not the reporting currency USD",
     ),
     (
         "no_rate_for_date",
         "transactions",
-        {"occurred_at": "2021-06-01T10:00:00Z"},
-        "no USD rate on or before 2021-06-01",
+        {"occurred_at": "2021-06-01T10:00:00Z", "currency": "GBP"},
+        "no GBP rate on or before 2021-06-01 (the date of occurred_at in UTC) to convert to "
+        "USD; GBP rates start on 2022-01-03. Land a currency_rates file",
     ),
     ("missing_amount", "transactions", {"amount": ""}, "amount is empty"),
     (
@@ -70,6 +72,12 @@ REASON_CASES = [
         "amount '-5.00' is negative",
     ),
     (
+        "non_positive_rate",
+        "currency_rates",
+        {"value_in_base": "0"},
+        "value_in_base '0' is not a positive rate",
+    ),
+    (
         "future_timestamp",
         "transactions",
         {"occurred_at": "2026-06-02T12:00:01Z"},
@@ -77,11 +85,13 @@ REASON_CASES = [
     ),
 ]
 
+# The key column of each source, and the values that give a second and a third row.
 KEY_OF = {
-    "contacts": "contact_id",
-    "transactions": "transaction_id",
-    "recall_touches": "touch_id",
-    "campaigns": "campaign_id",
+    "contacts": ("contact_id", "SECOND", "THIRD"),
+    "transactions": ("transaction_id", "SECOND", "THIRD"),
+    "recall_touches": ("touch_id", "SECOND", "THIRD"),
+    "campaigns": ("campaign_id", "SECOND", "THIRD"),
+    "currency_rates": ("rate_date", "1997-01-03", "1997-01-06"),
 }
 
 
@@ -99,9 +109,9 @@ def test_bad_row_is_quarantined_with_its_reason_file_and_row_number(
     landing: Landing, reason: str, source: str, overrides: dict[str, str], detail: str
 ) -> None:
     landing.contacts("C1")
-    key = KEY_OF[source]
-    bad = row(source, **{key: "SECOND"}) | overrides
-    landing.write(source, "batch_01.csv", [row(source), bad, row(source, **{key: "THIRD"})])
+    key, second, third = KEY_OF[source]
+    bad = row(source, **{key: second}) | overrides
+    landing.write(source, "batch_01.csv", [row(source), bad, row(source, **{key: third})])
 
     summary = landing.run()
 
@@ -221,8 +231,8 @@ def test_no_rate_uses_the_date_in_the_reporting_timezone(landing: Landing) -> No
         "recall_touches",
         "r.csv",
         [
-            row("recall_touches", sent_at="2022-01-03T02:00:00Z"),
-            row("recall_touches", touch_id="R2", sent_at="2022-01-03T06:00:00Z"),
+            row("recall_touches", sent_at="2022-01-03T02:00:00Z", currency="EUR"),
+            row("recall_touches", touch_id="R2", sent_at="2022-01-03T06:00:00Z", currency="EUR"),
         ],
     )
 
@@ -231,7 +241,8 @@ def test_no_rate_uses_the_date_in_the_reporting_timezone(landing: Landing) -> No
     assert landing.quarantined() == [("recall_touches", "r.csv", 1, "no_rate_for_date")]
     (detail,) = landing.query("select detail from ingest.quarantine")[0]
     assert detail.startswith(
-        "no USD rate on or before 2022-01-02 (the date of sent_at in America/New_York)"
+        "no EUR rate on or before 2022-01-02 (the date of sent_at in America/New_York) to "
+        "convert to USD; EUR rates start on 2022-01-03."
     )
 
 
@@ -240,8 +251,8 @@ def test_campaign_rate_date_is_its_start(landing: Landing) -> None:
         "campaigns",
         "k.csv",
         [
-            row("campaigns", starts_on="2021-12-20", ends_on="2022-02-01"),
-            row("campaigns", campaign_id="K2", starts_on="2022-01-03"),
+            row("campaigns", starts_on="2021-12-20", ends_on="2022-02-01", currency="EUR"),
+            row("campaigns", campaign_id="K2", starts_on="2022-01-03", currency="EUR"),
         ],
     )
 

@@ -30,6 +30,7 @@ PUBLISHED_TABLES = [
     "fct_transactions",
     "lapse_reasons_monthly",
     "lapse_tiers",
+    "lapsed_pool_monthly",
     "lifecycle_flows_monthly",
     "recall_kpis_monthly",
 ]

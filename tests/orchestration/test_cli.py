@@ -24,7 +24,8 @@ def test_unknown_timezone_is_refused_before_anything_runs(tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_currency_without_rates_is_refused_before_anything_runs(tmp_path) -> None:
-    result = CliRunner().invoke(main, ["run", "--landing", str(tmp_path), "--currency", "xyz"])
+def test_a_currency_that_is_not_a_code_is_refused_before_anything_runs(tmp_path) -> None:
+    result = CliRunner().invoke(main, ["run", "--landing", str(tmp_path), "--currency", "dollar"])
     assert result.exit_code == 2
-    assert "no rates for reporting currency 'XYZ'" in result.output
+    assert "'DOLLAR' is not a currency code" in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -52,10 +52,11 @@ final as (
         with_duration.target_tiers,
         with_duration.fixed_cost,
         with_duration.currency,
-        cast(
-            round(with_duration.fixed_cost * currency_rates_daily.conversion_factor, 2)
-            as decimal(18, 2)
-        ) as fixed_cost_reporting,
+        {{ to_reporting_currency(
+            'with_duration.fixed_cost',
+            'with_duration.currency',
+            'currency_rates_daily.conversion_factor'
+        ) }} as fixed_cost_reporting,
         cast(with_duration.duration_days as {{ dbt.type_int() }}) as duration_days
 
     from with_duration

@@ -85,10 +85,11 @@ final as (
         end as lapse_reason_group,
         events_normalised.cost,
         events_normalised.currency,
-        cast(
-            round(events_normalised.cost * currency_rates_daily.conversion_factor, 2)
-            as decimal(18, 2)
-        ) as cost_reporting,
+        {{ to_reporting_currency(
+            'events_normalised.cost',
+            'events_normalised.currency',
+            'currency_rates_daily.conversion_factor'
+        ) }} as cost_reporting,
         coalesce(recall_attribution.is_eligible, false) as is_eligible,
         recall_attribution.r_at_touch,
         recall_attribution.lapse_band_number,

@@ -29,17 +29,19 @@ transactions_by_d as (
 
 ),
 
--- Converted at the rate of the local transaction date (or the latest earlier rate) and
--- rounded to cents before anything else uses it; refunds turn negative only after rounding,
--- so a refund mirrors the purchase it reverses to the cent.
+-- Converted at the rate of the local transaction date (or the latest earlier rate; at 1 when
+-- already in the reporting currency) and rounded to cents before anything else uses it;
+-- refunds turn negative only after rounding, so a refund mirrors the purchase it reverses to
+-- the cent.
 converted as (
 
     select
         transactions_by_d.*,
-        cast(
-            round(transactions_by_d.amount * currency_rates_daily.conversion_factor, 2)
-            as decimal(18, 2)
-        ) as amount_reporting
+        {{ to_reporting_currency(
+            'transactions_by_d.amount',
+            'transactions_by_d.currency',
+            'currency_rates_daily.conversion_factor'
+        ) }} as amount_reporting
 
     from transactions_by_d
     left join currency_rates_daily

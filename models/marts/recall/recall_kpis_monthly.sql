@@ -582,7 +582,10 @@ stratified_lifts as (
         channel,
         case when grouping(recall_tier) = 1 then 'all' else recall_tier end as recall_tier,
         case when grouping(campaign_id) = 1 then 'all' else campaign_id end as campaign_id,
-        sum(contacted_customers * lift) / sum(contacted_customers) as lift_stratified
+        -- Summed as decimals: a floating-point sum depends on the order the engine adds the
+        -- strata in (threads, file order), and the figures must not (SPEC §4).
+        sum(contacted_customers * cast(lift as decimal(38, 18)))
+        / sum(contacted_customers) as lift_stratified
 
     from strata
     group by
@@ -632,9 +635,9 @@ final as (
         ) as lift_stratified,
         cast(lifts.recalled_revenue as decimal(18, 2)) as recalled_revenue,
         cast(lifts.cost as decimal(18, 2)) as cost,
-        cast(
-            round(lifts.cost / nullif(lifts.recalled_customers, 0), 2) as decimal(18, 2)
-        ) as cost_per_recall,
+        {{ round_half_up_ratio(
+            'lifts.cost', 'nullif(lifts.recalled_customers, 0)'
+        ) }} as cost_per_recall,
         cast(
             1.0 * lifts.retained_m1_customers / nullif(lifts.recalled_customers, 0)
             as double

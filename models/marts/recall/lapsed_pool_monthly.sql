@@ -1,0 +1,293 @@
+-- Lapsed pool roll-forward (SPEC §6.3): per month, the customers dormant or lapsed at the
+-- previous month end (opening), the customers who entered the pool in the month
+-- (became_dormant), those who left it by buying again (recalled_returns, organic_returns), and
+-- the pool at the month end, or at D for D's month (closing).
+--
+-- Flows come from the purchase dates themselves: between consecutive qualifying purchase dates
+-- L and N, R reaches at_risk_days + 1 on L + at_risk_days + 1 (the customer enters the pool that
+-- morning, provided that day is on or before N and D) and the customer leaves it on N. The stock
+-- is the running sum of the flows, so opening + became_dormant - recalled_returns -
+-- organic_returns = closing holds by construction; data test
+-- assert_lapsed_pool_closing_matches_lifecycle pins the stock to the lifecycle marts' stages.
+{%- set dormant_after_days = (var('at_risk_days') | int) + 1 %}
+
+with
+
+recall_kpis as (
+
+    select * from {{ ref('recall_kpis_monthly') }}
+
+),
+
+transactions as (
+
+    select * from {{ ref('fct_transactions') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
+recall_touches as (
+
+    select * from {{ ref('fct_recall_touches') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+-- The months of recall_kpis_monthly, whose grand-total row exists for every month from the
+-- first month with transactions (or touches, or campaign costs) to D's month: the pool covers
+-- exactly the same months. The stock of D's month is taken at D.
+months as (
+
+    select
+        recall_kpis.month,
+        case
+            when {{ dbt.last_day('recall_kpis.month', 'month') }} < as_of.as_of_date
+                then cast({{ dbt.last_day('recall_kpis.month', 'month') }} as date)
+            else as_of.as_of_date
+        end as month_end
+
+    from recall_kpis
+    cross join as_of
+    where
+        recall_kpis.channel = 'all'
+        and recall_kpis.recall_tier = 'all'
+        and recall_kpis.campaign_id = 'all'
+
+),
+
+-- Local dates with a qualifying purchase (fct_transactions is cut at D) of the customers
+-- present as of D, as in the lifecycle marts.
+purchase_dates as (
+
+    select distinct
+        transactions.customer_id,
+        transactions.occurred_date as purchase_date
+
+    from transactions
+    inner join customers
+        on transactions.customer_id = customers.customer_id
+    where transactions.is_qualifying_purchase
+
+),
+
+purchase_gaps as (
+
+    select
+        customer_id,
+        lead(purchase_date) over (
+            partition by customer_id order by purchase_date
+        ) as next_purchase_date,
+        cast({{ dbt.dateadd('day', dormant_after_days, 'purchase_date') }} as date)
+            as dormant_from_date
+
+    from purchase_dates
+
+),
+
+-- One row per lapse: R reaches at_risk_days + 1 on dormant_from_date, counted from the start of
+-- that day, so a next purchase on that very day still comes after the lapse (a touch that
+-- morning would have been eligible) and the customer enters and leaves the pool the same day.
+lapses as (
+
+    select
+        purchase_gaps.customer_id,
+        purchase_gaps.dormant_from_date as became_dormant_date,
+        purchase_gaps.next_purchase_date as return_date
+
+    from purchase_gaps
+    cross join as_of
+    where
+        purchase_gaps.dormant_from_date <= as_of.as_of_date
+        and (
+            purchase_gaps.next_purchase_date is null
+            or purchase_gaps.dormant_from_date <= purchase_gaps.next_purchase_date
+        )
+
+),
+
+-- Local dates of credited recall purchases. An eligible touch is sent during a lapse, and its
+-- recall is the first qualifying purchase after it, so a recall on a return date is that
+-- lapse's return: normally the day's first purchase, or a later one that day when the touch
+-- was sent at the very instant of the first (attribution needs a purchase strictly after it).
+credited_recall_dates as (
+
+    select distinct
+        recall_touches.customer_id,
+        recall_purchases.occurred_date as recall_date
+
+    from recall_touches
+    inner join transactions as recall_purchases
+        on recall_touches.recall_transaction_id = recall_purchases.transaction_id
+    where recall_touches.is_credited
+
+),
+
+returns_classified as (
+
+    select
+        lapses.customer_id,
+        lapses.return_date,
+        credited_recall_dates.customer_id is not null as is_recalled
+
+    from lapses
+    left join credited_recall_dates
+        on
+            lapses.customer_id = credited_recall_dates.customer_id
+            and lapses.return_date = credited_recall_dates.recall_date
+    where lapses.return_date is not null
+
+),
+
+-- +1 on entering the pool, -1 on leaving it; a customer's running sum is 1 exactly while the
+-- customer is dormant or lapsed.
+pool_events as (
+
+    select
+        customer_id,
+        became_dormant_date as event_date,
+        1 as became_dormant,
+        0 as recalled_returns,
+        0 as organic_returns
+
+    from lapses
+
+    union all
+
+    select
+        customer_id,
+        return_date as event_date,
+        0 as became_dormant,
+        case when is_recalled then 1 else 0 end as recalled_returns,
+        case when is_recalled then 0 else 1 end as organic_returns
+
+    from returns_classified
+
+),
+
+-- The lifecycle marts list a customer from the month end on or after signup, so the customer
+-- joins the pool's history in the signup month.
+pool_events_dated as (
+
+    select
+        pool_events.*,
+        cast({{ dbt.date_trunc('month', 'pool_events.event_date') }} as date) as event_month,
+        cast({{ dbt.date_trunc('month', 'customers.signup_date') }} as date) as first_month
+
+    from pool_events
+    inner join customers
+        on pool_events.customer_id = customers.customer_id
+
+),
+
+-- Purchases dated before the signup month (a data oddity) cannot move a stock the customer is
+-- not in yet: their lapses and returns are netted, and a customer already dormant or lapsed
+-- when first listed enters the pool once, in the signup month.
+pool_entries_at_signup as (
+
+    select
+        customer_id,
+        first_month as event_month,
+        1 as became_dormant,
+        0 as recalled_returns,
+        0 as organic_returns
+
+    from pool_events_dated
+    where event_month < first_month
+    group by
+        customer_id,
+        first_month
+    having sum(became_dormant - recalled_returns - organic_returns) > 0
+
+),
+
+pool_flows as (
+
+    select
+        customer_id,
+        event_month,
+        became_dormant,
+        recalled_returns,
+        organic_returns
+
+    from pool_events_dated
+    where event_month >= first_month
+
+    union all
+
+    select
+        customer_id,
+        event_month,
+        became_dormant,
+        recalled_returns,
+        organic_returns
+
+    from pool_entries_at_signup
+
+),
+
+-- Counts of events: a customer who lapsed twice in one month (only possible with
+-- at_risk_days under a month) counts twice, so the identity holds whatever the vars.
+monthly_flows as (
+
+    select
+        months.month,
+        months.month_end,
+        coalesce(sum(pool_flows.became_dormant), 0) as became_dormant,
+        coalesce(sum(pool_flows.recalled_returns), 0) as recalled_returns,
+        coalesce(sum(pool_flows.organic_returns), 0) as organic_returns
+
+    from months
+    left join pool_flows
+        on months.month = pool_flows.event_month
+    group by
+        months.month,
+        months.month_end
+
+),
+
+-- Nobody is in the pool before the first month: it starts with the first transactions.
+opening_stocks as (
+
+    select
+        *,
+        coalesce(
+            sum(became_dormant - recalled_returns - organic_returns) over (
+                order by month
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as opening
+
+    from monthly_flows
+
+),
+
+final as (
+
+    select
+        month,
+        month_end,
+        cast(opening as {{ dbt.type_int() }}) as opening,
+        cast(became_dormant as {{ dbt.type_int() }}) as became_dormant,
+        cast(recalled_returns as {{ dbt.type_int() }}) as recalled_returns,
+        cast(organic_returns as {{ dbt.type_int() }}) as organic_returns,
+        cast(
+            opening + became_dormant - recalled_returns - organic_returns
+            as {{ dbt.type_int() }}
+        ) as closing
+
+    from opening_stocks
+
+)
+
+select * from final
