@@ -95,10 +95,10 @@ def ingest_landing(
         # the amounts of this run convert with the rates of this run.
         rules: dict[str, list[Rule]] = {}
         for source in SOURCES:
-            if source is not CURRENCY_RATES and not rules.keys() - {CURRENCY_RATES.name}:
-                reference = reference.with_landed_rates(_landed_first_rates(con))
             rules[source.name] = row_rules(source, reference, settings.timezone, run_at)
             _read_source(con, source, _new_files(plans, source), rules[source.name], say)
+            if source is CURRENCY_RATES:
+                reference = reference.with_landed_rates(_landed_first_rates(con))
         con.execute("begin transaction")
         try:
             record_plans(con, plans, run_at)

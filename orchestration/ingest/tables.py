@@ -27,6 +27,17 @@ from orchestration.ingest.rules import SQL_TYPES
 from orchestration.ingest.summary import LOADED
 from orchestration.sources import SOURCES, Source
 
+_QUARANTINE_COLUMNS = """
+    source varchar not null,
+    file_id bigint not null,
+    file_name varchar not null,
+    row_number bigint not null,
+    reason varchar not null,
+    detail varchar,
+    record varchar not null,
+    quarantined_at timestamp not null
+"""
+
 
 def columns_ddl(source: Source) -> str:
     """The columns of ``raw.<source>``: typed contract columns (required ones are never
@@ -76,35 +87,11 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    con.execute(f"create table if not exists ingest.quarantine ({_QUARANTINE_COLUMNS})")
+    # The same row, once it left quarantine (recheck.py), with when and where it went.
     con.execute(
-        """
-        create table if not exists ingest.quarantine (
-            source varchar not null,
-            file_id bigint not null,
-            file_name varchar not null,
-            row_number bigint not null,
-            reason varchar not null,
-            detail varchar,
-            record varchar not null,
-            quarantined_at timestamp not null
-        )
-        """
-    )
-    con.execute(
-        """
-        create table if not exists ingest.quarantine_released (
-            source varchar not null,
-            file_id bigint not null,
-            file_name varchar not null,
-            row_number bigint not null,
-            reason varchar not null,
-            detail varchar,
-            record varchar not null,
-            quarantined_at timestamp not null,
-            released_at timestamp not null,
-            released_to varchar not null
-        )
-        """
+        "create table if not exists ingest.quarantine_released "
+        f"({_QUARANTINE_COLUMNS}, released_at timestamp not null, released_to varchar not null)"
     )
     loaded = " union all ".join(f"select _file_id as file_id from raw.{s.name}" for s in SOURCES)
     parked = " union all ".join(
