@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from orchestration.generator import generate
+from sample_data import generate
 
 
 def run_one(customers: int, seed: int, file_format: str, dirty_rate: float) -> dict:

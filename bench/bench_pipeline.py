@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
-from orchestration.config import Settings
-from orchestration.generator import generate
 from orchestration.runner import run_pipeline
+from orchestration.settings import Settings
+from sample_data import generate
 
 
 def _step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
@@ -82,7 +82,7 @@ def main() -> None:
         "--work-dir", type=Path, default=None, help="scratch space (default: a temp dir)"
     )
     args = parser.parse_args()
-    from orchestration.project import prepare_manifest
+    from orchestration.transform.project import prepare_manifest
 
     prepare_manifest()
     work = Path(tempfile.mkdtemp(dir=args.work_dir))

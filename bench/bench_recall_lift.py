@@ -32,9 +32,9 @@ import duckdb
 from bench_pipeline import _step_seconds
 from dagster import DagsterInstance
 
-from orchestration.config import Settings
-from orchestration.generator import TRUTH_FILE, generate
 from orchestration.runner import run_pipeline
+from orchestration.settings import Settings
+from sample_data import TRUTH_FILE, generate
 
 Z_95 = 1.959964  # SPEC §6 "Effect"
 Counts = tuple[int, int, int, int]  # contacted, returned, holdout, holdout returned
@@ -154,7 +154,7 @@ def main() -> None:
         "--home", type=Path, default=None, help="keep everything here (default: a temp dir)"
     )
     args = parser.parse_args()
-    from orchestration.project import prepare_manifest
+    from orchestration.transform.project import prepare_manifest
 
     prepare_manifest()
     home = args.home.resolve() if args.home else Path(tempfile.mkdtemp(prefix="bench_lift_"))

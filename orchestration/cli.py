@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from orchestration.config import Settings, load_settings
-from orchestration.sources import SOURCES
+from orchestration.settings import DEFAULT_HOME, Settings, SettingsError, load_settings
 
 log = logging.getLogger("recall")
 
@@ -22,31 +19,25 @@ SAMPLE_CUSTOMERS = 20_000
 SAMPLE_SEED = 42
 
 
-def _landing_files(landing_dir: Path) -> list[Path]:
-    return [
-        path
-        for source in SOURCES
-        for pattern in ("*.csv", "*.parquet")
-        for path in (landing_dir / source.name).glob(pattern)
-    ]
-
-
-def _check_reporting_options(settings: Settings) -> None:
+def _settings(**options: object) -> Settings:
+    """The settings of this command; a bad value is a usage error (exit 2) naming its source."""
     try:
-        ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise click.BadParameter(
-            f"unknown timezone {settings.timezone!r}: use an IANA name such as UTC or "
-            "Europe/Berlin",
-            param_hint="--timezone / RECALL_TIMEZONE",
-        ) from error
-    # Any ISO 4217 code will do: amounts in it need no rate, other amounts wait for rates.
-    if not re.fullmatch(r"[A-Z]{3}", settings.currency):
-        raise click.BadParameter(
-            f"{settings.currency!r} is not a currency code: use a three-letter ISO 4217 code "
-            "such as USD or EUR",
-            param_hint="--currency / RECALL_CURRENCY",
-        )
+        return load_settings(**options)  # type: ignore[arg-type]
+    except SettingsError as error:
+        raise click.BadParameter(error.message, param_hint=error.source) from error
+
+
+def _is_quick_start(landing_given: bool) -> bool:
+    """The README's first command: the default home, with no landing directory named."""
+    home = os.environ.get("RECALL_HOME", "").strip()
+    on_default_home = not home or Path(home).resolve() == DEFAULT_HOME.resolve()
+    return on_default_home and not landing_given and not os.environ.get("RECALL_LANDING")
+
+
+def _has_landing_files(landing_dir: Path) -> bool:
+    return landing_dir.is_dir() and any(
+        path.is_file() for path in landing_dir.glob("*/*") if not path.name.startswith(".")
+    )
 
 
 def _export(settings: Settings) -> None:
@@ -125,10 +116,10 @@ def generate(
     currency: str | None,
 ) -> None:
     """Write a realistic synthetic landing directory (all four sources), the same for a seed."""
-    from orchestration.generator import DEFAULT_END_DATE
-    from orchestration.generator import generate as generate_landing
+    from sample_data import DEFAULT_END_DATE
+    from sample_data import generate as generate_landing
 
-    out_dir = out or load_settings().landing_dir
+    out_dir = out or _settings().landing_dir
     try:
         summary = generate_landing(
             out_dir,
@@ -157,8 +148,8 @@ def generate(
 )
 @click.option(
     "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
+    metavar="YYYY-MM-DD",
     help="Business date D the run describes (default: RECALL_AS_OF, else the latest transaction).",
 )
 @click.option(
@@ -169,27 +160,28 @@ def generate(
 )
 def run(
     landing: Path | None,
-    as_of: datetime | None,
+    as_of: str | None,
     timezone: str | None,
     currency: str | None,
 ) -> None:
     """One headless Dagster run of the whole asset graph: ingest, build, check, publish.
 
-    When the landing directory holds no files, a sample is generated first.
+    The landing directory must hold landing files. Only the quick start (the default home
+    ./data, no --landing or RECALL_LANDING) generates a sample first when it is empty.
     """
-    settings = load_settings(
-        landing_dir=landing.resolve() if landing else None,
-        as_of_date=as_of.date() if as_of else None,
-        timezone=timezone,
-        currency=currency.upper() if currency else None,
+    settings = _settings(
+        landing_dir=landing, as_of_date=as_of, timezone=timezone, currency=currency
     )
-    _check_reporting_options(settings)
     _export(settings)
-    if not _landing_files(settings.landing_dir):
-        from orchestration.generator import generate as generate_landing
+    if _is_quick_start(landing_given=landing is not None) and not _has_landing_files(
+        settings.landing_dir
+    ):
+        from sample_data import generate as generate_landing
 
         log.info(
-            "No landing files in %s: generating a sample of %s customers",
+            "Quick start: %s holds no landing files, so a synthetic sample of %s customers is "
+            "generated there first (recall generate). Point --landing or RECALL_LANDING at "
+            "your own files for real data.",
             settings.landing_dir,
             f"{SAMPLE_CUSTOMERS:,}",
         )

@@ -1,16 +1,17 @@
-"""The one Definitions object of the warehouse: ingest -> dbt build -> publish."""
+"""The one Definitions object of the warehouse, merged from its stages:
+ingest (landing files -> raw tables) -> transform (dbt build; dbt tests as asset checks)
+-> publish (the BI file)."""
 
 from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, define_asset_job
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt import recall_dbt_models
-from orchestration.assets.ingest import landing_ingest
-from orchestration.assets.publish import published_warehouse
-from orchestration.config import Settings, load_settings
-from orchestration.project import DBT_EXECUTABLE, recall_dbt_project
-from orchestration.resources import RecallSettings
+from orchestration.ingest.assets import landing_ingest
+from orchestration.publish.assets import published_warehouse
+from orchestration.settings import Settings, load_settings
+from orchestration.transform.assets import recall_dbt_models
+from orchestration.transform.project import DBT_EXECUTABLE, recall_dbt_project
 
 RECALL_JOB_NAME = "recall_warehouse"
 
@@ -27,7 +28,8 @@ def build_definitions(settings: Settings) -> Definitions:
         jobs=[recall_job],
         resources={
             "dbt": DbtCliResource(project_dir=recall_dbt_project, dbt_executable=DBT_EXECUTABLE),
-            "recall": RecallSettings.from_settings(settings),
+            # The settings themselves: every asset takes them as ResourceParam[Settings].
+            "recall": settings,
         },
     )
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
-from orchestration.config import Settings
-from orchestration.project import prepare_manifest
+from orchestration.settings import Settings
+from orchestration.transform.project import prepare_manifest
 
 
 @dataclass

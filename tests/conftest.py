@@ -28,6 +28,6 @@ def _isolated_recall_home(
 @pytest.fixture(scope="session")
 def dbt_manifest() -> Path:
     """The dbt manifest the Dagster definitions load (``dbt parse`` when stale)."""
-    from orchestration.project import prepare_manifest
+    from orchestration.transform.project import prepare_manifest
 
     return prepare_manifest()

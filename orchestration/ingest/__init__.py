@@ -10,11 +10,9 @@ for the run log and Dagster metadata. A file that cannot be read at all raises
 
 from orchestration.ingest.files import LandingFileError
 from orchestration.ingest.load import ingest_landing
-from orchestration.ingest.rules import REASONS
 from orchestration.ingest.summary import FileResult, IngestSummary, SourceTotals
 
 __all__ = [
-    "REASONS",
     "FileResult",
     "IngestSummary",
     "LandingFileError",

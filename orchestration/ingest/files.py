@@ -20,7 +20,8 @@ from typing import Literal
 
 import duckdb
 
-from orchestration.sources import Source
+from orchestration.contract import Source
+from orchestration.lib.sql import sql_identifier, sql_literal
 
 FileFormat = Literal["csv", "parquet"]
 FORMATS: dict[str, FileFormat] = {".csv": "csv", ".parquet": "parquet"}
@@ -198,7 +199,7 @@ def _has_more_content(handle: Iterable[bytes]) -> bool:
 def _parquet_columns(file: LandingFile) -> tuple[str, ...]:
     try:
         with duckdb.connect() as con:
-            path = sql_string(str(file.path))
+            path = sql_literal(str(file.path))
             described = con.sql(f"describe select * from read_parquet({path})").fetchall()
             (rows,) = con.sql(
                 f"select coalesce(sum(num_rows), 0) from parquet_file_metadata({path})"
@@ -263,7 +264,7 @@ def scan_sql(
     source: Source, files: Sequence[LandingFile], layout: FileLayout, file_ids: Sequence[int]
 ) -> Scan:
     """Read files that share one format and layout (see :class:`Scan`)."""
-    paths = "[" + ", ".join(sql_string(str(f.path)) for f in files) + "]"
+    paths = "[" + ", ".join(sql_literal(str(f.path)) for f in files) + "]"
     if files[0].format == "csv":
         # Positional names: header text is never used as SQL, and repeated or odd
         # header names cannot clash.
@@ -278,19 +279,20 @@ def scan_sql(
         relation = f"read_parquet({paths}, filename = '{FILE_COLUMN}')"
         # Parquet values are typed; the text of a timestamp depends on the session
         # TimeZone, which the loader pins to UTC.
-        values = [f"cast({quote_ident(c)} as varchar)" for c in layout.columns]
+        values = [f"cast({sql_identifier(c)} as varchar)" for c in layout.columns]
     if len(files) == 1:
         file_id = str(file_ids[0])
     else:
         whens = " ".join(
-            f"when {sql_string(str(f.path))} then {i}" for f, i in zip(files, file_ids, strict=True)
+            f"when {sql_literal(str(f.path))} then {i}"
+            for f, i in zip(files, file_ids, strict=True)
         )
         file_id = f"case {FILE_COLUMN} {whens} end"
     contract_at = dict(zip(layout.positions, source.column_names, strict=True))
     names = [f"r_{contract_at[i]}" if i in contract_at else f"x_{i}" for i in range(len(values))]
     selected = ", ".join(f"{v} as {n}" for v, n in zip(values, names, strict=True))
     pairs = ", ".join(
-        f"{sql_string(header)}, {name}" for header, name in zip(layout.columns, names, strict=True)
+        f"{sql_literal(header)}, {name}" for header, name in zip(layout.columns, names, strict=True)
     )
     return Scan(
         sql=f"select cast({file_id} as bigint) as _file_id, {selected} from {relation}",
@@ -351,13 +353,3 @@ def _error(file: LandingFile, problem: str, action: str) -> LandingFileError:
     return LandingFileError(
         f"Landing file {file.relative_path} {problem}. {action}. Nothing was loaded in this run."
     )
-
-
-def sql_string(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def quote_ident(name: str) -> str:
-    """A SQL identifier, quoted so any column name is safe."""
-    return '"' + name.replace('"', '""') + '"'

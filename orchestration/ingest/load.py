@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from orchestration.config import SEEDS_DIR, Settings
+from orchestration.contract import CURRENCY_RATES, REASONS, SOURCES, SOURCES_BY_NAME, Source
 from orchestration.ingest.files import (
     FileLayout,
     LandingFileError,
@@ -31,7 +31,6 @@ from orchestration.ingest.files import (
 from orchestration.ingest.manifest import UNCHANGED, FilePlan, plan_files, record_plans
 from orchestration.ingest.recheck import recheck_quarantined
 from orchestration.ingest.rules import (
-    REASONS,
     Reference,
     Rule,
     batch_select_sql,
@@ -45,7 +44,7 @@ from orchestration.ingest.summary import (
     SourceTotals,
 )
 from orchestration.ingest.tables import create_tables
-from orchestration.sources import CURRENCY_RATES, SOURCES, SOURCES_BY_NAME, Source
+from orchestration.settings import SEEDS_DIR, Settings
 
 Progress = Callable[[str], None]
 
@@ -73,17 +72,18 @@ def ingest_landing(
     reference = Reference.from_seeds(SEEDS_DIR, settings.currency)
     say(f"Scanning {settings.landing_dir}")
     files = discover_files(settings.landing_dir, SOURCES)
-    warnings: list[str] = []
-    if not settings.landing_dir.is_dir():
-        warnings.append(
-            f"The landing directory {settings.landing_dir} does not exist: nothing to load. "
-            "Check RECALL_LANDING / --landing."
+    if not files:
+        # A mistyped path must not publish empty tables over the last good publication.
+        problem = "does not exist" if not settings.landing_dir.exists() else "holds no files"
+        raise LandingFileError(
+            f"The landing directory {settings.landing_dir} {problem}: expected CSV or Parquet "
+            f"files under {', '.join(s.name + '/' for s in SOURCES)}. Check --landing or "
+            "RECALL_LANDING (recall generate writes a sample). Nothing was loaded."
         )
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(settings)
     try:
-        _check_timezone(con, settings.timezone)
         create_tables(con)
         plans = plan_files(con, files)
         for plan in plans:
@@ -108,7 +108,7 @@ def ingest_landing(
                 )
                 for source in SOURCES
             ]
-            summary = _summarize(con, plans, totals, run_at, warnings)
+            summary = _summarize(con, plans, totals, run_at)
             con.execute("commit")
         except BaseException:
             _rollback(con)
@@ -132,17 +132,6 @@ def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     # the session zone: pin it so nothing depends on the machine's zone.
     con.execute("set TimeZone = 'UTC'")
     return con
-
-
-def _check_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
-    found = con.execute(
-        "select count(*) from pg_timezone_names() where name = ?", [timezone]
-    ).fetchone()
-    if not found or found[0] == 0:
-        raise ValueError(
-            f"Unknown reporting time zone {timezone!r}: set RECALL_TIMEZONE (or --timezone) "
-            "to an IANA name such as 'UTC' or 'America/New_York'."
-        )
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -675,7 +664,6 @@ def _summarize(
     plans: Sequence[FilePlan],
     totals: Sequence[SourceTotals],
     run_at: datetime,
-    warnings: list[str],
 ) -> IngestSummary:
     run_ids = [p.file_id for p in plans if p.status == LOADED]
     counted = dict(
@@ -725,7 +713,6 @@ def _summarize(
             round((run_at - oldest).total_seconds() / 86400, 1) if oldest is not None else None
         ),
         unchanged_files=sum(1 for p in plans if p.status == UNCHANGED),
-        notes=tuple(warnings),
     )
 
 

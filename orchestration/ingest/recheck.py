@@ -20,9 +20,10 @@ from datetime import datetime
 
 import duckdb
 
-from orchestration.ingest.files import Scan, sql_string
-from orchestration.ingest.rules import RECHECKED_REASONS, Rule, batch_select_sql, reason_sql
-from orchestration.sources import CURRENCY_RATES, Source
+from orchestration.contract import CURRENCY_RATES, RECHECKED_REASONS, Source
+from orchestration.ingest.files import Scan
+from orchestration.ingest.rules import Rule, batch_select_sql, reason_sql
+from orchestration.lib.sql import sql_literal
 
 _CANDIDATES = "ingest_recheck_candidates"
 _CHECKED = "ingest_recheck_checked"
@@ -105,7 +106,7 @@ def _record_scan_sql(con: duckdb.DuckDBPyConnection, source: Source) -> str:
     parts = []
     for headers, file_ids in sorted(by_header.items(), key=lambda item: min(item[1])):
         values = ", ".join(
-            f"json_extract_string(record, {sql_string(_json_pointer(header))}) as r_{name}"
+            f"json_extract_string(record, {sql_literal(_json_pointer(header))}) as r_{name}"
             for header, name in zip(headers, source.column_names, strict=True)
         )
         parts.append(

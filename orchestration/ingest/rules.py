@@ -2,17 +2,12 @@
 
 Every row of a batch is parsed and checked in one set-based query. The rules are an
 ordered list; a row that breaks several gets the first reason only, so each quarantined
-row has exactly one reason. The reason codes and their order are part of the contract
-with the people who read the quarantine table:
+row has exactly one reason. The reason codes and their order are part of the landing
+contract (``orchestration.contract.REASONS``).
 
-``missing_key``, ``missing_required``, ``unparseable_timestamp``, ``unparseable_date``,
-``unparseable_amount``, ``invalid_boolean``, ``unknown_kind``, ``unknown_channel``,
-``unknown_outcome``, ``unknown_offer``, ``unknown_currency``, ``no_rate_for_date``,
-``missing_amount``, ``negative_amount``, ``non_positive_rate``, ``future_timestamp``,
-``conflicting_duplicate``.
-
-The last one needs the whole batch and what is already loaded, so the loader applies it
-(see ``load.py``); the others look at one row at a time and live here.
+The last one, ``conflicting_duplicate``, needs the whole batch and what is already loaded,
+so the loader applies it (see ``load.py``); the others look at one row at a time and live
+here.
 
 Currency (SPEC §4): an amount in the reporting currency converts at exactly 1 on any date
 and needs no rate. Any other amount needs a rate for its currency and for the reporting
@@ -25,13 +20,12 @@ for its rates or its channel loads once they arrive (see ``recheck.py``).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from orchestration.ingest.files import Scan
-from orchestration.sources import (
+from orchestration.contract import (
     AMOUNT,
     BOOLEAN,
     CAMPAIGN_OFFERS,
@@ -45,30 +39,8 @@ from orchestration.sources import (
     Column,
     Source,
 )
-
-REASONS: tuple[str, ...] = (
-    "missing_key",
-    "missing_required",
-    "unparseable_timestamp",
-    "unparseable_date",
-    "unparseable_amount",
-    "invalid_boolean",
-    "unknown_kind",
-    "unknown_channel",
-    "unknown_outcome",
-    "unknown_offer",
-    "unknown_currency",
-    "no_rate_for_date",
-    "missing_amount",
-    "negative_amount",
-    "non_positive_rate",
-    "future_timestamp",
-    "conflicting_duplicate",
-)
-
-# Reasons that say reference data was missing (rates, channels), not that the row is wrong:
-# such rows are re-checked on every run and load once the reference data arrives.
-RECHECKED_REASONS: tuple[str, ...] = ("unknown_channel", "unknown_currency", "no_rate_for_date")
+from orchestration.ingest.files import Scan
+from orchestration.lib.sql import sql_list, sql_literal
 
 SQL_TYPES = {
     TEXT: "varchar",
@@ -190,8 +162,8 @@ def parse_sql(column: Column) -> str:
         return f"cast(try_strptime({t}, '%Y-%m-%d') as date)"
     if column.type == BOOLEAN:
         return (
-            f"case when lower({t}) in {_sql_list(TRUE_WORDS)} then true "
-            f"when lower({t}) in {_sql_list(FALSE_WORDS)} then false end"
+            f"case when lower({t}) in {sql_list(TRUE_WORDS)} then true "
+            f"when lower({t}) in {sql_list(FALSE_WORDS)} then false end"
         )
     if column.type in (AMOUNT, RATE):
         return f"try_cast({t} as {SQL_TYPES[column.type]})"
@@ -205,7 +177,7 @@ def local_date_sql(column: Column, timezone: str) -> str:
         return value
     if timezone.upper() in ("UTC", "ETC/UTC"):
         return f"cast({value} as date)"
-    return f"cast(timezone({_lit(timezone)}, timezone('UTC', {value})) as date)"
+    return f"cast(timezone({sql_literal(timezone)}, timezone('UTC', {value})) as date)"
 
 
 def row_rules(
@@ -231,10 +203,10 @@ def row_rules(
         rules.append(Rule(reason, column.name, condition, detail))
 
     for c in keys:
-        add("missing_key", c, f"t_{c.name} is null", _lit(f"{c.name} is empty"))
+        add("missing_key", c, f"t_{c.name} is null", sql_literal(f"{c.name} is empty"))
     for c in columns:
         if c.required and c not in keys and c.type not in (AMOUNT, RATE):
-            add("missing_required", c, f"t_{c.name} is null", _lit(f"{c.name} is empty"))
+            add("missing_required", c, f"t_{c.name} is null", sql_literal(f"{c.name} is empty"))
     for column_type, reason, expected in (
         (
             TIMESTAMP,
@@ -252,7 +224,7 @@ def row_rules(
                     reason,
                     c,
                     f"t_{c.name} is not null and p_{c.name} is null",
-                    f"{_shown(c)} || {_lit(' is not ' + expected)}",
+                    f"{_shown(c)} || {sql_literal(' is not ' + expected)}",
                 )
     for name in ENUM_COLUMNS:
         if name in by_name:
@@ -260,8 +232,8 @@ def row_rules(
             add(
                 f"unknown_{name}",
                 c,
-                f"p_{name} is not null and p_{name} not in {_sql_list(allowed)}",
-                f"{_shown(c)} || {_lit(' is not one of ' + ', '.join(allowed))}",
+                f"p_{name} is not null and p_{name} not in {sql_list(allowed)}",
+                f"{_shown(c)} || {sql_literal(' is not one of ' + ', '.join(allowed))}",
             )
     if "currency" in by_name:
         if source is CURRENCY_RATES:
@@ -270,7 +242,7 @@ def row_rules(
             rules.extend(_conversion_rules(source, reference, timezone))
     for c in columns:
         if c.type == AMOUNT:
-            add("missing_amount", c, f"t_{c.name} is null", _lit(f"{c.name} is empty"))
+            add("missing_amount", c, f"t_{c.name} is null", sql_literal(f"{c.name} is empty"))
     for c in columns:
         if c.type == AMOUNT:
             add(
@@ -287,7 +259,7 @@ def row_rules(
                 "future_timestamp",
                 c,
                 f"p_{c.name} > timestamp '{cutoff}'",
-                f"{_shown(c)} || {_lit(future)}",
+                f"{_shown(c)} || {sql_literal(future)}",
             )
     return rules
 
@@ -334,7 +306,7 @@ def batch_select_sql(source: Source, rules: list[Rule], scan: Scan) -> str:
 
 def reason_sql(rules: list[Rule], rule_column: str = "_rule") -> str:
     """The reason code of a batch row's ``_rule``."""
-    whens = " ".join(f"when {i} then {_lit(r.reason)}" for i, r in enumerate(rules))
+    whens = " ".join(f"when {i} then {sql_literal(r.reason)}" for i, r in enumerate(rules))
     return f"case {rule_column} {whens} end"
 
 
@@ -347,7 +319,7 @@ def _conversion_rules(source: Source, reference: Reference, timezone: str) -> li
     """
     columns = {c.name: c for c in source.columns}
     reporting = reference.reporting_currency
-    other = f"p_currency <> {_lit(reporting)}"
+    other = f"p_currency <> {sql_literal(reporting)}"
     no_rates = (
         " has no rates (seeds/currency_rates.csv, landing currency_rates/) and is not "
         f"the reporting currency {reporting}"
@@ -356,8 +328,8 @@ def _conversion_rules(source: Source, reference: Reference, timezone: str) -> li
         Rule(
             "unknown_currency",
             "currency",
-            f"{other} and p_currency not in {_sql_list(reference.first_rate_dates)}",
-            f"{_shown(columns['currency'])} || {_lit(no_rates)}",
+            f"{other} and p_currency not in {sql_list(reference.first_rate_dates)}",
+            f"{_shown(columns['currency'])} || {sql_literal(no_rates)}",
         )
     ]
     rate_column = columns.get(RATE_DATE_COLUMNS.get(source.name, ""))
@@ -369,16 +341,17 @@ def _conversion_rules(source: Source, reference: Reference, timezone: str) -> li
     where = f" (the date of {rate_column.name} in {timezone}) to convert to {reporting}; "
     own_missing = (
         f"'no ' || p_currency || ' rate on or before ' || cast({rate_date} as varchar) || "
-        f"{_lit(where)} || p_currency || ' rates start on ' || cast({first_own} as varchar)"
+        f"{sql_literal(where)} || p_currency || ' rates start on ' || cast({first_own} as varchar)"
     )
     if first_reporting is None:
-        reporting_missing = _lit(f"the reporting currency {reporting} has no rates at all")
+        reporting_missing = sql_literal(f"the reporting currency {reporting} has no rates at all")
         reporting_late = "true"
     else:
         reporting_late = f"{rate_date} < date '{first_reporting.isoformat()}'"
         reporting_missing = (
-            f"{_lit(f'no {reporting} rate on or before ')} || cast({rate_date} as varchar) || "
-            f"{_lit(where + f'{reporting} rates start on {first_reporting.isoformat()}')}"
+            f"{sql_literal(f'no {reporting} rate on or before ')} || "
+            f"cast({rate_date} as varchar) || "
+            f"{sql_literal(where + f'{reporting} rates start on {first_reporting.isoformat()}')}"
         )
     rules.append(
         Rule(
@@ -387,7 +360,7 @@ def _conversion_rules(source: Source, reference: Reference, timezone: str) -> li
             f"{other} and ({rate_date} < {first_own} or {reporting_late})",
             f"case when {rate_date} < {first_own} then {own_missing} "
             f"else {reporting_missing} end || "
-            f"{_lit(_RECHECKED)}",
+            f"{sql_literal(_RECHECKED)}",
         )
     )
     return rules
@@ -407,7 +380,7 @@ def _rate_file_rules(source: Source) -> list[Rule]:
             "missing_amount",
             "value_in_base",
             "t_value_in_base is null",
-            _lit("value_in_base is empty"),
+            sql_literal("value_in_base is empty"),
         ),
         Rule(
             "non_positive_rate",
@@ -421,7 +394,7 @@ def _rate_file_rules(source: Source) -> list[Rule]:
 
 def _first_rate_sql(reference: Reference, currency: str) -> str:
     whens = " ".join(
-        f"when {_lit(cur)} then date '{first.isoformat()}'"
+        f"when {sql_literal(cur)} then date '{first.isoformat()}'"
         for cur, first in sorted(reference.first_rate_dates.items())
     )
     return f"(case {currency} {whens} end)"
@@ -429,14 +402,5 @@ def _first_rate_sql(reference: Reference, currency: str) -> str:
 
 def _shown(column: Column) -> str:
     """SQL for ``<column> '<raw value>'`` in a detail message."""
-    return (
-        f"{_lit(column.name + ' ')} || '''' || left(r_{column.name}, {_SHOWN_VALUE_CHARS}) || ''''"
-    )
-
-
-def _sql_list(values: Iterable[str]) -> str:
-    return "(" + ", ".join(_lit(v) for v in values) + ")"
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    value = f"left(r_{column.name}, {_SHOWN_VALUE_CHARS})"
+    return f"{sql_literal(column.name + ' ')} || '''' || {value} || ''''"

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from orchestration.ingest.rules import REASONS
-from orchestration.sources import SOURCES
+from orchestration.contract import REASONS, SOURCES
 
 # What a run did with a file (the manifest's status column).
 LOADED = "loaded"
@@ -76,7 +75,6 @@ class IngestSummary:
     parked_by_source: Mapping[str, int] = field(default_factory=dict)
     oldest_parked_days: float | None = None
     unchanged_files: int = 0  # loaded in an earlier run and still in the landing dir
-    notes: tuple[str, ...] = ()
 
     @property
     def loaded_files(self) -> tuple[FileResult, ...]:
@@ -97,9 +95,8 @@ class IngestSummary:
     @property
     def warnings(self) -> tuple[str, ...]:
         """What an operator should act on: changed files (reported every run while they
-        stay in the landing directory) and configuration notes."""
-        changed = tuple(f"{f.file} {f.message}" for f in self.changed_files)
-        return changed + self.notes
+        stay in the landing directory)."""
+        return tuple(f"{f.file} {f.message}" for f in self.changed_files)
 
     def total(self, name: str) -> int:
         """Sum of a :class:`SourceTotals` count over all sources."""

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import duckdb
 
+from orchestration.contract import SOURCES, Source
 from orchestration.ingest.rules import SQL_TYPES
 from orchestration.ingest.summary import LOADED
-from orchestration.sources import SOURCES, Source
 
 _QUARANTINE_COLUMNS = """
     source varchar not null,

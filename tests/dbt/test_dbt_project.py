@@ -21,7 +21,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from orchestration.config import PROJECT_DIR
 from orchestration.sources import AMOUNT, BOOLEAN, DATE, RATE, SOURCES, TIMESTAMP
 

@@ -15,9 +15,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.config import SEEDS_DIR
-from orchestration.generator import DEFAULT_END_DATE, TRUTH_FILE, generate
-from orchestration.sources import SOURCES, SOURCES_BY_NAME
+from orchestration.contract import SOURCES, SOURCES_BY_NAME
+from orchestration.settings import SEEDS_DIR
+from sample_data import DEFAULT_END_DATE, TRUTH_FILE, generate
 
 CUSTOMERS = 2_000
 SEED = 11

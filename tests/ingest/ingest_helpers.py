@@ -10,9 +10,9 @@ from typing import Any
 
 import duckdb
 
-from orchestration.config import Settings
+from orchestration.contract import SOURCES_BY_NAME
 from orchestration.ingest import IngestSummary, ingest_landing
-from orchestration.sources import SOURCES_BY_NAME
+from orchestration.settings import Settings
 
 LOADED_AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

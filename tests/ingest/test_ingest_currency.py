@@ -5,6 +5,8 @@ arrives."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import shutil
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,13 +15,13 @@ from pathlib import Path
 import pytest
 from ingest_helpers import LOADED_AT, Landing, row
 
-from orchestration.config import SEEDS_DIR
+from orchestration.settings import SEEDS_DIR
 
 LATER = datetime(2026, 6, 2, 12, 0, tzinfo=LOADED_AT.tzinfo)
 
 
 def _use_reporting_currency(landing: Landing, currency: str) -> None:
-    landing.settings = landing.settings.with_overrides(currency=currency)
+    landing.settings = dataclasses.replace(landing.settings, currency=currency)
 
 
 def _rates(landing: Landing, name: str, *rates: tuple[str, str, str]) -> None:

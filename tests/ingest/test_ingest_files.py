@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 from ingest_helpers import Landing, csv_text, row
 
+from orchestration.contract import SOURCES_BY_NAME
 from orchestration.ingest import LandingFileError
-from orchestration.sources import SOURCES_BY_NAME
 
 TX_COLUMNS = list(SOURCES_BY_NAME["transactions"].column_names)
 

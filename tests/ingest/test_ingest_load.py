@@ -12,10 +12,10 @@ import duckdb
 import pytest
 from ingest_helpers import GOOD_ROWS, LOADED_AT, Landing, row
 
-from orchestration.ingest import REASONS, ingest_landing
+from orchestration.contract import REASONS, Source
+from orchestration.ingest import LandingFileError, ingest_landing
 from orchestration.ingest import load as ingest_load
 from orchestration.ingest.rules import Rule
-from orchestration.sources import Source
 
 MANIFEST = (
     "select relative_path, status, rows_read, rows_loaded, rows_quarantined, rows_parked, "
@@ -280,13 +280,20 @@ def test_counts_reconcile_for_every_file_and_the_view_agrees(landing: Landing) -
     assert summary.total("rows_read") == 8
 
 
-def test_empty_landing_creates_empty_raw_tables(landing: Landing) -> None:
-    summary = landing.run()
+@pytest.mark.parametrize("state", ["missing", "empty"])
+def test_a_missing_or_empty_landing_directory_fails_and_touches_nothing(
+    landing: Landing, state: str
+) -> None:
+    if state == "empty":
+        (landing.dir / "transactions").mkdir(parents=True)
 
-    for table in ("contacts", "transactions", "recall_touches", "campaigns"):
-        assert landing.scalar(f"select count(*) from raw.{table}") == 0
-    assert landing.scalar("select count(*) from ingest.file_reconciliation") == 0
-    assert summary.warnings[0].startswith(f"The landing directory {landing.dir} does not exist")
+    with pytest.raises(LandingFileError) as error:
+        landing.run()
+
+    problem = "does not exist" if state == "missing" else "holds no files"
+    assert str(error.value).startswith(f"The landing directory {landing.dir} {problem}: ")
+    assert str(error.value).endswith("Nothing was loaded.")
+    assert not landing.settings.warehouse_path.exists()
 
 
 def test_summary_metadata_is_flat_json_numbers(landing: Landing) -> None:

@@ -3,6 +3,8 @@ its file and its row number; good rows are parsed into typed raw columns."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -10,7 +12,7 @@ from decimal import Decimal
 import pytest
 from ingest_helpers import LOADED_AT, Landing, row
 
-from orchestration.ingest import REASONS
+from orchestration.contract import REASONS
 
 # (reason, source, overrides of a second row whose key differs from the good first row,
 #  a fragment of the human detail)
@@ -225,7 +227,7 @@ def test_campaign_dates_are_plans_and_never_future(landing: Landing) -> None:
 
 def test_no_rate_uses_the_date_in_the_reporting_timezone(landing: Landing) -> None:
     # Rates start on 2022-01-03. 02:00 UTC on that day is still 2022-01-02 in New York.
-    landing.settings = landing.settings.with_overrides(timezone="America/New_York")
+    landing.settings = dataclasses.replace(landing.settings, timezone="America/New_York")
     landing.contacts("C1")
     landing.write(
         "recall_touches",
@@ -371,6 +373,7 @@ def test_control_rows_and_empty_outcome_are_valid_touches(landing: Landing) -> N
 
 
 def test_raw_columns_have_the_contract_types(landing: Landing) -> None:
+    landing.contacts("C1")
     landing.run()
 
     types = dict(

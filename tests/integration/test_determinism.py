@@ -15,10 +15,10 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from orchestration.config import PROJECT_DIR, Settings
-from orchestration.generator import generate
 from orchestration.ingest import ingest_landing
 from orchestration.runner import run_pipeline
+from orchestration.settings import PROJECT_DIR, Settings
+from sample_data import generate
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from orchestration.config import Settings
-from orchestration.generator import generate
 from orchestration.runner import run_pipeline
+from orchestration.settings import Settings
+from sample_data import generate
 
 pytestmark = pytest.mark.integration
 

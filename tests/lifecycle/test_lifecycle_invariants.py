@@ -25,10 +25,10 @@ import pytest
 import yaml
 from dagster import DagsterInstance
 
-from orchestration.config import PROJECT_DIR, Settings
-from orchestration.generator import generate
+from orchestration.contract import AMOUNT, BOOLEAN, DATE, SOURCES, TIMESTAMP
 from orchestration.runner import run_pipeline
-from orchestration.sources import AMOUNT, BOOLEAN, DATE, SOURCES, TIMESTAMP
+from orchestration.settings import PROJECT_DIR, Settings
+from sample_data import generate
 
 pytestmark = pytest.mark.integration
 

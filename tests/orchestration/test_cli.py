@@ -27,5 +27,5 @@ def test_unknown_timezone_is_refused_before_anything_runs(tmp_path) -> None:
 def test_a_currency_that_is_not_a_code_is_refused_before_anything_runs(tmp_path) -> None:
     result = CliRunner().invoke(main, ["run", "--landing", str(tmp_path), "--currency", "dollar"])
     assert result.exit_code == 2
-    assert "'DOLLAR' is not a currency code" in result.output
+    assert "'dollar' is not a currency code" in result.output
     assert list(tmp_path.iterdir()) == []

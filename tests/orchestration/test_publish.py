@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publish import PublishError, publish_marts
+from orchestration.publish.bi_file import PublishError, publish_marts
 
 
 def _warehouse(path: Path, customers: int, extra_column: str | None = None) -> Path:

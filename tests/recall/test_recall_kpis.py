@@ -30,9 +30,9 @@ import pytest
 import yaml
 from dagster import DagsterInstance
 
-from orchestration.config import PROJECT_DIR, Settings
-from orchestration.generator import DEFAULT_END_DATE, TRUTH_FILE, generate
 from orchestration.runner import run_pipeline
+from orchestration.settings import PROJECT_DIR, Settings
+from sample_data import DEFAULT_END_DATE, TRUTH_FILE, generate
 
 pytestmark = pytest.mark.integration
 

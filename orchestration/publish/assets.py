@@ -1,11 +1,18 @@
 """Publish: the marts, once built and tested, swapped atomically into the BI file."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    ResourceParam,
+    asset,
+)
 
-from orchestration.assets.dbt import recall_dbt_models
-from orchestration.project import recall_dbt_project
-from orchestration.publish import publish_marts
-from orchestration.resources import RecallSettings
+from orchestration.publish.bi_file import publish_marts
+from orchestration.settings import Settings
+from orchestration.transform.assets import recall_dbt_models
+from orchestration.transform.project import recall_dbt_project
 
 
 def _mart_keys() -> list[AssetKey]:
@@ -19,12 +26,11 @@ def _mart_keys() -> list[AssetKey]:
     description="The read-only DuckDB file BI tools open: every mart, no personal data.",
 )
 def published_warehouse(
-    context: AssetExecutionContext, recall: RecallSettings
+    context: AssetExecutionContext, recall: ResourceParam[Settings]
 ) -> MaterializeResult:
-    settings = recall.settings()
     result = publish_marts(
-        settings.warehouse_path,
-        settings.published_path,
+        recall.warehouse_path,
+        recall.published_path,
         manifest_path=recall_dbt_project.manifest_path,
     )
     context.log.info(f"Published {len(result.row_counts)} tables to {result.path}")

@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from orchestration.generator import reference as ref
-from orchestration.sources import CAMPAIGNS, CONTACTS, RECALL_TOUCHES, TRANSACTIONS, Source
+from orchestration.contract import CAMPAIGNS, CONTACTS, RECALL_TOUCHES, TRANSACTIONS, Source
+from sample_data import reference as ref
 
 FileFormat = Literal["csv", "parquet"]
 Rows = dict[str, np.ndarray]

@@ -21,14 +21,14 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from orchestration.generator import reference as ref
-from orchestration.generator.population import (
+from sample_data import reference as ref
+from sample_data.population import (
     ContactVersions,
     Customers,
     local_time_at_hour,
     sample_time_of_day,
 )
-from orchestration.generator.purchases import (
+from sample_data.purchases import (
     Purchases,
     draw_purchase_details,
     round_to_currency,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.generator import reference as ref
-from orchestration.generator.population import (
+from sample_data import reference as ref
+from sample_data.population import (
     Customers,
     categorical,
     local_time_at_hour,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.generator import reference as ref
+from sample_data import reference as ref
 
 PROSPECT_SHARE = 0.15  # customers who sign up and never buy
 SIGNUP_GROWTH = 2.0  # signups per day at the end of the history / at its start

@@ -8,12 +8,13 @@ from dagster import (
     AssetSpec,
     Failure,
     MaterializeResult,
+    ResourceParam,
     multi_asset,
 )
 
+from orchestration.contract import SOURCES
 from orchestration.ingest import LandingFileError, ingest_landing
-from orchestration.resources import RecallSettings
-from orchestration.sources import SOURCES
+from orchestration.settings import Settings
 
 
 def raw_asset_key(source_name: str) -> AssetKey:
@@ -34,11 +35,11 @@ def raw_asset_key(source_name: str) -> AssetKey:
     can_subset=False,
 )
 def landing_ingest(
-    context: AssetExecutionContext, recall: RecallSettings
+    context: AssetExecutionContext, recall: ResourceParam[Settings]
 ) -> Iterator[MaterializeResult]:
     """Load every new landing file once, in one transaction: contacts first, then the rest."""
     try:
-        summary = ingest_landing(recall.settings(), progress=context.log.info)
+        summary = ingest_landing(recall, progress=context.log.info)
     except LandingFileError as error:
         raise Failure(description=str(error)) from error
     context.log.info(summary.format())

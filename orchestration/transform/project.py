@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from orchestration.config import PROJECT_DIR
+from orchestration.settings import PROJECT_DIR
 
 # dbt is installed beside the interpreter that runs this code. Cron, systemd and other
 # service managers start the `recall` script by its full path with a bare PATH that does not

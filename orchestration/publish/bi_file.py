@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.sql import sql_literal
+
 MARTS_SCHEMA = "marts"
 
 # Personal data never leaves the working warehouse: text columns named like these are refused.
@@ -61,18 +63,14 @@ def _descriptions(manifest_path: Path | None, schema: str) -> dict[str, tuple[st
     }
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _comment(con: duckdb.DuckDBPyConnection, table: str, docs: tuple[str, dict[str, str]]) -> None:
     description, columns = docs
     if description:
-        con.execute(f'comment on table "{table}" is {_quote(description)}')
+        con.execute(f'comment on table "{table}" is {sql_literal(description)}')
     existing = {r[0] for r in con.execute(f'describe "{table}"').fetchall()}
     for column, text in columns.items():
         if text and column in existing:
-            con.execute(f'comment on column "{table}"."{column}" is {_quote(text)}')
+            con.execute(f'comment on column "{table}"."{column}" is {sql_literal(text)}')
 
 
 def publish_marts(
@@ -89,7 +87,7 @@ def publish_marts(
     try:
         con = duckdb.connect(str(staging_path))
         try:
-            con.execute(f"attach {_quote(str(warehouse_path))} as warehouse (read_only)")
+            con.execute(f"attach {sql_literal(str(warehouse_path))} as warehouse (read_only)")
             tables = [
                 r[0]
                 for r in con.execute(

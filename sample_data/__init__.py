@@ -9,7 +9,7 @@
     <out>/truth.json                                 what was planted (not a source)
 
 (`.parquet` with `file_format="parquet"`). The columns are exactly the landing contract of
-`orchestration.sources`.
+`orchestration.contract`.
 
 The business: customers sign up over about three years (more each month) in eight regions,
 each with its own UTC offset and currency; about 15% never buy. Buyers purchase at their own
@@ -67,7 +67,7 @@ duplicates sit in a later file than their original; parked rows reference contac
 never arrive; the latest transactions file is delivered a second time under another name.
 """
 
-from orchestration.generator.landing import (
+from sample_data.landing import (
     DEFAULT_END_DATE,
     TRUTH_FILE,
     GenerationSummary,

@@ -16,18 +16,19 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from orchestration.generator import reference as ref
-from orchestration.generator.dirt import REASONS, DirtCounts, add_bad_rows, no_rate_currency
-from orchestration.generator.population import (
+from orchestration.contract import SOURCES
+from sample_data import reference as ref
+from sample_data.dirt import REASONS, DirtCounts, add_bad_rows, no_rate_currency
+from sample_data.population import (
     ContactVersions,
     Customers,
     categorical,
     make_contact_versions,
     make_customers,
 )
-from orchestration.generator.purchases import Purchases, organic_purchases, refunds_for
-from orchestration.generator.recall import Campaigns, Touches, epoch, make_campaigns, run_campaigns
-from orchestration.generator.writer import (
+from sample_data.purchases import Purchases, organic_purchases, refunds_for
+from sample_data.recall import Campaigns, Touches, epoch, make_campaigns, run_campaigns
+from sample_data.writer import (
     POSITION_STEP,
     STYLE_WEIGHTS,
     ContactIds,
@@ -41,7 +42,6 @@ from orchestration.generator.writer import (
     write_campaigns,
     write_monthly_files,
 )
-from orchestration.sources import SOURCES
 
 DEFAULT_END_DATE = date(2026, 10, 31)
 TRUTH_FILE = "truth.json"

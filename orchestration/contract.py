@@ -1,4 +1,9 @@
-"""The landing-file contract: the raw sources of the warehouse and their columns.
+"""The landing-file contract: the raw sources of the warehouse, their columns, the values
+their enum-like columns allow, and the quarantine reason codes (SPEC §3).
+
+This is the one home of that vocabulary: ingest parses and checks against it, the sample
+generator writes it, and ``tests/contract`` checks the dbt sources
+(``models/staging/_staging__sources.yml``) against it.
 
 Landing files arrive under ``<landing>/<source>/`` as CSV (UTF-8, header row, comma
 separated) or Parquet. Every file is read with the schema below; a file missing any of
@@ -19,9 +24,69 @@ BOOLEAN = "boolean"  # true/false (also 1/0, yes/no, t/f)
 AMOUNT = "amount"  # decimal number, '.' as decimal separator -> DECIMAL(18,4)
 RATE = "rate"  # a positive decimal number -> DECIMAL(18,8)
 
+# The values of enum-like columns (SPEC §3). Channels are also reference data: ingest checks
+# touches against seeds/channels.csv, which ships these and which users may extend.
 TRANSACTION_KINDS = ("purchase", "refund")
+CONTROL_CHANNEL = "control"  # a holdout assignment: nothing is sent
+TOUCH_CHANNELS = ("sms", "push", "email", "messenger", "phone", "visit", CONTROL_CHANNEL)
 TOUCH_OUTCOMES = ("reached", "no_answer", "refused", "wrong_number", "bounced", "unsubscribed")
 CAMPAIGN_OFFERS = ("none", "coupon", "discount", "free_service", "credit_increase")
+
+# The fixed lapse-reason codes by group (SPEC §6); seeds/lapse_reasons.csv labels them and may
+# add codes, and a code in neither rolls up to `unmapped`.
+LAPSE_REASON_GROUPS: dict[str, tuple[str, ...]] = {
+    "poor_results": (
+        "few_enquiries",
+        "cost_too_high",
+        "low_awareness",
+        "budget_cut",
+        "switched_provider",
+        "disputed_charges",
+    ),
+    "circumstances": (
+        "reorganisation",
+        "product_change",
+        "off_season",
+        "competition",
+        "site_rebuild",
+    ),
+    "service": ("service_dissatisfaction",),
+    "contact_fatigue": ("too_many_calls",),
+    "renewal": ("missed_renewal",),
+    "price": ("price",),
+    "quality": ("quality",),
+    "involuntary": ("moved_or_involuntary",),
+    "unknown": ("unknown",),
+}
+LAPSE_REASON_CODES: tuple[str, ...] = tuple(
+    code for codes in LAPSE_REASON_GROUPS.values() for code in codes
+)
+
+# Why a row was quarantined, in the order that decides a row's one reason (a row breaking
+# several rules gets the first). Part of the contract with whoever reads the quarantine.
+REASONS: tuple[str, ...] = (
+    "missing_key",
+    "missing_required",
+    "unparseable_timestamp",
+    "unparseable_date",
+    "unparseable_amount",
+    "invalid_boolean",
+    "unknown_kind",
+    "unknown_channel",
+    "unknown_outcome",
+    "unknown_offer",
+    "unknown_currency",
+    "no_rate_for_date",
+    "missing_amount",
+    "negative_amount",
+    "non_positive_rate",
+    "future_timestamp",
+    "conflicting_duplicate",
+)
+
+# Reasons that say reference data was missing (rates, channels), not that the row is wrong:
+# such rows are re-checked on every run and load once the reference data arrives.
+RECHECKED_REASONS: tuple[str, ...] = ("unknown_channel", "unknown_currency", "no_rate_for_date")
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from datetime import date
 
 import numpy as np
 
-from orchestration.generator import reference as ref
-from orchestration.generator.recall import NO_TIME, epoch
-from orchestration.generator.writer import BAD_STYLE, POSITION_STEP, Rows
+from sample_data import reference as ref
+from sample_data.recall import NO_TIME, epoch
+from sample_data.writer import BAD_STYLE, POSITION_STEP, Rows
 
 # Quarantine reasons planted per source, with the exact reason codes ingest reports.
 REASONS: dict[str, tuple[str, ...]] = {

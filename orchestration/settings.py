@@ -1,0 +1,135 @@
+"""Run settings, read and checked in one place: command-line options override RECALL_*
+environment variables, which override the defaults below.
+
+The Dagster assets receive these settings as the ``recall`` resource, and the dbt build
+receives the reporting ones as vars (``transform/assets.py``), so nothing downstream reads
+the environment or checks a setting again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_DIR / "seeds"
+
+DEFAULT_HOME = Path("data")
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_CURRENCY = "USD"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the warehouse cannot use; ``source`` names where it came from."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing_dir: Path
+    timezone: str = DEFAULT_TIMEZONE
+    currency: str = DEFAULT_CURRENCY
+    as_of_date: date | None = None  # None: the latest transaction date (dbt's as_of_date)
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The working DuckDB file the pipeline writes (never read by BI)."""
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published_path(self) -> Path:
+        """The read-only DuckDB file BI tools open."""
+        return self.home / "published" / "recall.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+
+# Each setting: its option, its environment variable.
+_SOURCES = {
+    "landing_dir": ("--landing", "RECALL_LANDING"),
+    "as_of_date": ("--as-of", "RECALL_AS_OF"),
+    "timezone": ("--timezone", "RECALL_TIMEZONE"),
+    "currency": ("--currency", "RECALL_CURRENCY"),
+}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, **options: str | Path | date | None
+) -> Settings:
+    """Settings from ``options`` (the command line; None means not given), else the RECALL_*
+    variables of ``environ`` (default: this process's environment), else the defaults.
+
+    Raises :class:`SettingsError` naming the option or variable of a value that is not a
+    known timezone, a currency code or a date.
+    """
+    env = os.environ if environ is None else environ
+    unknown = set(options) - set(_SOURCES)
+    if unknown:
+        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+
+    def pick(name: str) -> tuple[object, str] | None:
+        option, variable = _SOURCES[name]
+        if options.get(name) is not None:
+            return options[name], option
+        if env.get(variable, "").strip():
+            return env[variable].strip(), variable
+        return None
+
+    home = Path(env.get("RECALL_HOME", "").strip() or DEFAULT_HOME).resolve()
+    landing = pick("landing_dir")
+    timezone = pick("timezone")
+    currency = pick("currency")
+    as_of = pick("as_of_date")
+    return Settings(
+        home=home,
+        landing_dir=Path(landing[0]).resolve() if landing else home / "landing",
+        timezone=_timezone(*timezone) if timezone else DEFAULT_TIMEZONE,
+        currency=_currency(*currency) if currency else DEFAULT_CURRENCY,
+        as_of_date=_as_of_date(*as_of) if as_of else None,
+    )
+
+
+def _timezone(value: object, source: str) -> str:
+    name = str(value)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SettingsError(
+            source, f"unknown timezone {name!r}: use an IANA name such as UTC or Europe/Berlin"
+        ) from error
+    return name
+
+
+def _currency(value: object, source: str) -> str:
+    # Any ISO 4217 code will do: amounts in it need no rate, other amounts wait for rates.
+    code = str(value).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise SettingsError(
+            source,
+            f"{value!r} is not a currency code: use a three-letter ISO 4217 code such as "
+            "USD or EUR",
+        )
+    return code
+
+
+def _as_of_date(value: object, source: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise SettingsError(
+            source, f"{value!r} is not a date: write the business date as YYYY-MM-DD"
+        ) from error
