@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import resource
 import shutil
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from statistics import NormalDist
 
 import duckdb
 from bench_pipeline import _step_seconds
@@ -35,8 +33,8 @@ from dagster import DagsterInstance
 from orchestration.runner import run_pipeline
 from orchestration.settings import Settings
 from sample_data import TRUTH_FILE, generate
+from sample_data.experiment import bonferroni_z, wald_interval
 
-Z_95 = 1.959964  # SPEC §6 "Effect"
 Counts = tuple[int, int, int, int]  # contacted, returned, holdout, holdout returned
 
 
@@ -86,16 +84,8 @@ def planted_counts(truth: dict, campaigns: set[str]) -> dict[str, Counts]:
     return {channel: tuple(s) for channel, s in sums.items()}
 
 
-def wald(counts: Counts, z: float) -> tuple[float, float, float]:
-    """lift and its Wald interval for a difference of two proportions."""
-    contacted, returned, holdout, holdout_returned = counts
-    p_t, p_c = returned / contacted, holdout_returned / holdout
-    half = z * math.sqrt(p_t * (1 - p_t) / contacted + p_c * (1 - p_c) / holdout)
-    return p_t - p_c, p_t - p_c - half, p_t - p_c + half
-
-
 def lift_table(truth: dict, measured: dict[str, Counts], planted: dict[str, Counts]) -> str:
-    z_family = NormalDist().inv_cdf(1 - 0.05 / (2 * len(measured)))
+    z_family = bonferroni_z(len(measured))
     header = (
         f"{'channel':<10} {'planted':>7} {'lift':>7} {'95% CI':>17} {'in':>3} "
         f"{f'Bonferroni (z={z_family:.3f})':>22} {'in':>3} {'contacted':>10} {'returned':>9} "
@@ -105,8 +95,9 @@ def lift_table(truth: dict, measured: dict[str, Counts], planted: dict[str, Coun
     for channel in sorted(measured):
         counts = measured[channel]
         uplift = truth["uplift_by_channel"][channel]
-        lift, low, high = wald(counts, Z_95)
-        _, family_low, family_high = wald(counts, z_family)
+        treated, control = (counts[1], counts[0]), (counts[3], counts[2])
+        lift, low, high = wald_interval(treated, control)
+        _, family_low, family_high = wald_interval(treated, control, z_family)
         lines.append(
             f"{channel:<10} {uplift:>7.4f} {lift:>7.4f} [{low:>7.4f}, {high:>7.4f}] "
             f"{'yes' if low <= uplift <= high else 'NO':>3} "

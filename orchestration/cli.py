@@ -172,10 +172,9 @@ def run(
     settings = _settings(
         landing_dir=landing, as_of_date=as_of, timezone=timezone, currency=currency
     )
+    quick_start = _is_quick_start(landing_given=landing is not None)
     _export(settings)
-    if _is_quick_start(landing_given=landing is not None) and not _has_landing_files(
-        settings.landing_dir
-    ):
+    if quick_start and not _has_landing_files(settings.landing_dir):
         from sample_data import generate as generate_landing
 
         log.info(

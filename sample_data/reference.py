@@ -1,7 +1,9 @@
 """The fixed vocabulary of the synthetic business: regions, currencies, channels, categories,
 names, and the behaviour parameters (rates, costs, planted uplift) of the generated data.
 
-Everything here is a constant, so a seed alone decides the output.
+Everything here is a constant, so a seed alone decides the output. The vocabulary of the
+landing files (kinds, channels, outcomes, offers, lapse-reason codes) is the landing
+contract's (`orchestration.contract`); the weights below follow its order.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+
+from orchestration import contract
 
 DAY = 86_400  # seconds
 HOUR = 3_600
@@ -90,11 +94,11 @@ PURCHASE_HOUR_WEIGHTS = np.array(
 
 REFUND_SHARE = 0.04  # of purchases with a positive amount
 ZERO_AMOUNT_SHARE = 0.002  # free items: purchases that are not qualifying activity
-TRANSACTION_KINDS = ("purchase", "refund")
+TRANSACTION_KINDS = contract.TRANSACTION_KINDS
 
 # --- Recall outreach.
-CHANNELS = ("sms", "push", "email", "messenger", "phone", "visit", "control")
-CONTROL = 6
+CHANNELS = contract.TOUCH_CHANNELS
+CONTROL = CHANNELS.index(contract.CONTROL_CHANNEL)
 # How often a campaign picks each channel among those a customer allows.
 CHANNEL_WEIGHTS = np.array([0.25, 0.15, 0.30, 0.10, 0.13, 0.04])
 # Which opt-in allows each channel (index into sms, email, push, phone): messenger rides on
@@ -112,7 +116,7 @@ MESSAGE_OPENED = np.array([np.nan, 0.12, 0.28, 0.65])
 MESSAGE_CLICKED = np.array([0.05, 0.03, 0.04, 0.08])
 EMAIL_UNSUBSCRIBED = 0.01
 PUSH_RECEIPT_UNKNOWN = 0.02  # delivered left empty
-OUTCOMES = ("reached", "no_answer", "refused", "wrong_number", "bounced", "unsubscribed")
+OUTCOMES = contract.TOUCH_OUTCOMES
 # Calls and visits: reached, no_answer, refused, wrong_number.
 PHONE_OUTCOME_WEIGHTS = np.array([0.45, 0.35, 0.10, 0.10])
 VISIT_OUTCOME_WEIGHTS = np.array([0.65, 0.25, 0.08, 0.02])
@@ -121,19 +125,13 @@ SECOND_RETRY_SHARE = 0.5  # of retried calls that are still unanswered
 LAPSE_REASON_SHARE = 0.40  # of reached calls and visits
 LEGACY_REASON_SHARE = 0.01  # of recorded reasons: a code from an older taxonomy
 LEGACY_REASON_CODE = "other_legacy"
-# The fixed codes of SPEC §6 (seeds/lapse_reasons.csv labels them), with how often each
-# reason is heard.
-LAPSE_REASON_CODES = (
-    "few_enquiries", "cost_too_high", "low_awareness", "budget_cut", "switched_provider",
-    "disputed_charges", "reorganisation", "product_change", "off_season", "competition",
-    "site_rebuild", "service_dissatisfaction", "too_many_calls", "missed_renewal", "price",
-    "quality", "moved_or_involuntary", "unknown",
-)  # fmt: skip
+# The fixed codes of SPEC §6, with how often each reason is heard.
+LAPSE_REASON_CODES = contract.LAPSE_REASON_CODES
 LAPSE_REASON_WEIGHTS = np.array(
     [4, 8, 3, 5, 9, 2, 1, 3, 4, 5, 1, 8, 4, 3, 14, 7, 6, 13], dtype=float
 )
 
-CAMPAIGN_OFFERS = ("none", "coupon", "discount", "free_service", "credit_increase")
+CAMPAIGN_OFFERS = contract.CAMPAIGN_OFFERS
 CAMPAIGN_OFFER_WEIGHTS = np.array([0.15, 0.30, 0.30, 0.15, 0.10])
 CAMPAIGN_TARGET_TIERS = ("1|2", "1|2|3", "1|2|3|4", "1|2|3|4|5", "2|3", "2|3|4", "3|4|5")
 CAMPAIGN_CURRENCIES = (1, 0)  # USD, EUR

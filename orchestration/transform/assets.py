@@ -2,7 +2,7 @@
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, ResourceParam
@@ -41,8 +41,18 @@ def dbt_build_args(settings: Settings) -> list[str]:
     ]
 
 
+class LayerTranslator(DagsterDbtTranslator):
+    """Groups the dbt assets by layer (reference seeds, staging, intermediate, marts), so the
+    Dagster UI shows the flow of the tree."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return dbt_resource_props["fqn"][1]
+
+
 # Tests on the dbt sources check the raw tables the ingest assets write.
-translator = DagsterDbtTranslator(DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+translator = LayerTranslator(DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
 
 
 @dbt_assets(

@@ -6,7 +6,6 @@ arrives."""
 from __future__ import annotations
 
 import dataclasses
-
 import shutil
 from datetime import date, datetime
 from decimal import Decimal

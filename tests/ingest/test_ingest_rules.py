@@ -4,7 +4,6 @@ its file and its row number; good rows are parsed into typed raw columns."""
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from datetime import datetime
 from decimal import Decimal

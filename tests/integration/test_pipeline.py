@@ -119,15 +119,17 @@ def test_every_file_reconciles_and_quarantine_matches_the_planted_bad_rows(
     assert duplicates == {k: v for k, v in truth["exact_duplicates"].items() if v}
 
 
-def test_marts_use_no_data_after_the_as_of_date(settings: Settings, first_run) -> None:
+def test_without_an_as_of_date_the_run_describes_the_latest_transaction_date(
+    settings: Settings, truth: dict, first_run
+) -> None:
+    # UTC reporting: the latest local date is the UTC date of the latest raw timestamp.
     (latest_raw,) = _query(
-        settings.warehouse_path,
-        "select cast(max(occurred_at) as date) from raw.transactions",
+        settings.warehouse_path, "select cast(max(occurred_at) as date) from raw.transactions"
     )[0]
-    (latest_published,) = _query(
-        settings.published_path, "select max(occurred_date) from fct_transactions"
-    )[0]
-    assert latest_published == latest_raw
+    assert _query(
+        settings.published_path, "select distinct as_of_date from customer_lifecycle"
+    ) == [(latest_raw,)]
+    assert latest_raw == date.fromisoformat(truth["end_date"])
 
 
 def test_second_run_loads_nothing_new_and_publishes_the_same_tables(

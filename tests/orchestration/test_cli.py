@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli import main
+from orchestration.cli import _is_quick_start, main
 
 
 @pytest.mark.parametrize("verb", [[], ["generate"], ["run"]])
@@ -29,3 +32,75 @@ def test_a_currency_that_is_not_a_code_is_refused_before_anything_runs(tmp_path)
     assert result.exit_code == 2
     assert "'dollar' is not a currency code" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("state", ["missing", "empty"])
+def test_run_on_a_missing_or_empty_landing_directory_fails_and_publishes_nothing(
+    tmp_path: Path, state: str
+) -> None:
+    landing = tmp_path / "landing"
+    if state == "empty":
+        landing.mkdir()
+
+    result = CliRunner().invoke(main, ["run", "--landing", str(landing)])
+
+    assert result.exit_code == 1
+    problem = "does not exist" if state == "missing" else "holds no files"
+    assert f"The landing directory {landing} {problem}" in result.output
+    assert "the last good publication is unchanged" in result.output
+    home = Path(os.environ["RECALL_HOME"])
+    assert not (home / "published" / "recall.duckdb").exists()
+    assert not (landing / "contacts").exists()  # no sample was generated there
+
+
+@pytest.mark.parametrize(
+    ("home", "landing_option", "landing_variable", "expected"),
+    [
+        (None, False, None, True),
+        ("data", False, None, True),
+        (None, True, None, False),
+        (None, False, "/srv/drop", False),
+        ("/srv/recall", False, None, False),
+    ],
+)
+def test_only_the_quick_start_on_the_default_home_may_generate_a_sample(
+    monkeypatch: pytest.MonkeyPatch,
+    home: str | None,
+    landing_option: bool,
+    landing_variable: str | None,
+    expected: bool,
+) -> None:
+    for name, value in (("RECALL_HOME", home), ("RECALL_LANDING", landing_variable)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+    assert _is_quick_start(landing_given=landing_option) is expected
+
+
+@pytest.mark.integration
+def test_the_quick_start_generates_a_sample_on_the_default_home_and_says_so(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    dbt_manifest: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RECALL_HOME")
+    monkeypatch.setattr("orchestration.cli.SAMPLE_CUSTOMERS", 300)
+
+    result = CliRunner().invoke(main, ["run"])
+
+    assert result.exit_code == 0, result.output
+    landing = tmp_path / "data" / "landing"
+    assert (landing / "truth.json").exists()
+    said = [r.getMessage() for r in caplog.records if r.name == "recall"]
+    assert said[0] == (
+        f"Quick start: {landing} holds no landing files, so a synthetic sample of 300 customers "
+        "is generated there first (recall generate). Point --landing or RECALL_LANDING at your "
+        "own files for real data."
+    )
+    assert f"BI file (open read-only): {tmp_path / 'data' / 'published' / 'recall.duckdb'}" in (
+        result.output
+    )

@@ -1,51 +1,75 @@
-"""The Dagster definitions load and wire ingest -> dbt -> publish."""
+"""The Dagster definitions: a snapshot of the graph (asset keys and their dependencies, asset
+checks, jobs, resources), so any change to what runs shows in review.
+
+After an intended change, rewrite the snapshot and review its diff:
+
+    RECALL_UPDATE_SNAPSHOTS=1 uv run pytest tests/orchestration/test_definitions.py
+"""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
-from dagster import AssetKey
+SNAPSHOT = Path(__file__).parent / "__snapshots__" / "definitions.json"
 
 
-def test_definitions_load_with_the_whole_graph(dbt_manifest: Path) -> None:
-    from orchestration.definitions import RECALL_JOB_NAME, defs
+def describe_definitions() -> dict:
+    from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert {
-        "raw/contacts",
-        "raw/transactions",
-        "raw/recall_touches",
-        "raw/campaigns",
-        "marts/dim_customers",
-        "marts/dim_campaigns",
-        "marts/fct_transactions",
-        "marts/fct_recall_touches",
-        "published/recall_duckdb",
-    } <= keys
-    assert defs.resolve_job_def(RECALL_JOB_NAME) is not None
+    assets = {
+        key.to_user_string(): {
+            "group": graph.get(key).group_name,
+            "deps": sorted(parent.to_user_string() for parent in graph.get(key).parent_keys),
+        }
+        for key in sorted(graph.get_all_asset_keys())
+    }
+    checks = sorted(
+        f"{check.asset_key.to_user_string()}:{check.name}" for check in graph.asset_check_keys
+    )
+    jobs = {
+        job.name: sorted(key.to_user_string() for key in job.asset_layer.selected_asset_keys)
+        for job in defs.resolve_all_job_defs()
+        if not job.name.startswith("__")
+    }
+    return {
+        "assets": assets,
+        "asset_checks": checks,
+        "jobs": jobs,
+        "schedules": sorted(s.name for s in defs.schedules or []),
+        "resources": sorted(defs.resources or {}),
+    }
 
 
-def test_dbt_sources_are_the_ingest_assets_and_publish_waits_for_every_mart(
+def test_the_definitions_match_the_snapshot(dbt_manifest: Path) -> None:
+    current = describe_definitions()
+    if os.environ.get("RECALL_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+    expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert current == expected, (
+        "The Dagster graph changed. If intended, rewrite the snapshot with "
+        "RECALL_UPDATE_SNAPSHOTS=1 and review its diff."
+    )
+
+
+def test_every_dbt_source_is_an_ingest_asset_and_publish_waits_for_every_mart(
     dbt_manifest: Path,
 ) -> None:
-    from orchestration.definitions import defs
+    assets = describe_definitions()["assets"]
+    raw = {key for key, asset in assets.items() if asset["group"] == "ingest"}
+    read_by_staging = {
+        dep for key, asset in assets.items() if key.startswith("staging/") for dep in asset["deps"]
+    }
+    assert raw == {f"raw/{name}" for name in _contract_source_names()}
+    assert raw <= read_by_staging
+    marts = sorted(key for key in assets if key.startswith("marts/"))
+    assert assets["published/recall_duckdb"]["deps"] == marts
 
-    graph = defs.resolve_asset_graph()
-    assert (
-        AssetKey(["raw", "transactions"])
-        in graph.get(AssetKey(["staging", "stg_transactions"])).parent_keys
-    )
-    marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
-    assert marts
-    assert graph.get(AssetKey(["published", "recall_duckdb"])).parent_keys == marts
 
+def _contract_source_names() -> list[str]:
+    from orchestration.contract import SOURCES
 
-def test_dbt_tests_surface_as_asset_checks(dbt_manifest: Path) -> None:
-    from orchestration.definitions import defs
-
-    checks = defs.resolve_asset_graph().asset_check_keys
-    assert any(
-        check.asset_key == AssetKey(["marts", "fct_transactions"]) and "unique" in check.name
-        for check in checks
-    )
+    return [source.name for source in SOURCES]

@@ -1,0 +1,128 @@
+"""Settings precedence (option over environment variable over default), the checks on each
+value, and what a run hands to dbt."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import DEFAULT_HOME, Settings, SettingsError, load_settings
+from orchestration.transform.assets import dbt_build_args, dbt_vars
+
+ENV = {
+    "RECALL_HOME": "/srv/recall",
+    "RECALL_LANDING": "/srv/drop",
+    "RECALL_TIMEZONE": "Europe/Berlin",
+    "RECALL_CURRENCY": "eur",
+    "RECALL_AS_OF": "2026-10-31",
+}
+
+
+def test_defaults_without_options_or_environment() -> None:
+    settings = load_settings({})
+
+    home = DEFAULT_HOME.resolve()
+    assert settings == Settings(
+        home=home, landing_dir=home / "landing", timezone="UTC", currency="USD", as_of_date=None
+    )
+    assert settings.warehouse_path == home / "warehouse.duckdb"
+    assert settings.published_path == home / "published" / "recall.duckdb"
+
+
+def test_environment_variables_override_the_defaults() -> None:
+    settings = load_settings(ENV)
+
+    assert settings == Settings(
+        home=Path("/srv/recall"),
+        landing_dir=Path("/srv/drop"),
+        timezone="Europe/Berlin",
+        currency="EUR",
+        as_of_date=date(2026, 10, 31),
+    )
+
+
+def test_options_override_the_environment_variables() -> None:
+    settings = load_settings(
+        ENV,
+        landing_dir=Path("/mnt/files"),
+        timezone="America/New_York",
+        currency="gbp",
+        as_of_date="2026-06-30",
+    )
+
+    assert (settings.home, settings.landing_dir) == (Path("/srv/recall"), Path("/mnt/files"))
+    assert (settings.timezone, settings.currency) == ("America/New_York", "GBP")
+    assert settings.as_of_date == date(2026, 6, 30)
+
+
+def test_an_option_not_given_falls_back_to_its_variable() -> None:
+    settings = load_settings(ENV, timezone=None, currency=None)
+
+    assert (settings.timezone, settings.currency) == ("Europe/Berlin", "EUR")
+
+
+def test_the_landing_directory_defaults_to_the_home_landing_folder() -> None:
+    settings = load_settings({"RECALL_HOME": "/srv/recall"})
+
+    assert settings.landing_dir == Path("/srv/recall/landing")
+
+
+@pytest.mark.parametrize(
+    ("environ", "options", "source", "message"),
+    [
+        (
+            {"RECALL_AS_OF": "31/10/2026"},
+            {},
+            "RECALL_AS_OF",
+            "'31/10/2026' is not a date: write the business date as YYYY-MM-DD",
+        ),
+        (
+            {},
+            {"as_of_date": "2026-02-30"},
+            "--as-of",
+            "'2026-02-30' is not a date: write the business date as YYYY-MM-DD",
+        ),
+        (
+            {"RECALL_TIMEZONE": "Mars/Olympus"},
+            {},
+            "RECALL_TIMEZONE",
+            "unknown timezone 'Mars/Olympus': use an IANA name such as UTC or Europe/Berlin",
+        ),
+        (
+            {},
+            {"currency": "dollar"},
+            "--currency",
+            "'dollar' is not a currency code: use a three-letter ISO 4217 code such as USD or EUR",
+        ),
+    ],
+)
+def test_a_bad_value_is_refused_naming_where_it_came_from(
+    environ: dict, options: dict, source: str, message: str
+) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(environ, **options)
+
+    assert (error.value.source, error.value.message) == (source, message)
+
+
+def test_dbt_gets_the_reporting_settings_and_an_as_of_date_only_when_one_is_set() -> None:
+    default = load_settings({"RECALL_TIMEZONE": "Asia/Tokyo", "RECALL_CURRENCY": "JPY"})
+    pinned = load_settings({}, as_of_date="2026-06-30")
+
+    # Without one, D is dbt's rule (macro as_of_date): the latest transaction date.
+    assert dbt_vars(default) == {"reporting_timezone": "Asia/Tokyo", "reporting_currency": "JPY"}
+    assert dbt_vars(pinned) == {
+        "reporting_timezone": "UTC",
+        "reporting_currency": "USD",
+        "as_of_date": "2026-06-30",
+    }
+
+
+def test_the_build_leaves_unit_tests_to_development_and_passes_the_vars_as_json() -> None:
+    args = dbt_build_args(load_settings({}, as_of_date="2026-06-30"))
+
+    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
+    assert json.loads(args[4])["as_of_date"] == "2026-06-30"
