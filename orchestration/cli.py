@@ -35,9 +35,10 @@ def _is_quick_start(landing_given: bool) -> bool:
 
 
 def _has_landing_files(landing_dir: Path) -> bool:
-    return landing_dir.is_dir() and any(
-        path.is_file() for path in landing_dir.glob("*/*") if not path.name.startswith(".")
-    )
+    from orchestration.contract import SOURCES
+    from orchestration.ingest.files import landing_paths
+
+    return bool(landing_paths(landing_dir, SOURCES))
 
 
 def _export(settings: Settings) -> None:

@@ -67,9 +67,9 @@ class FileLayout:
     extra_columns: tuple[str, ...]
 
 
-def discover_files(landing_dir: Path, sources: Sequence[Source]) -> list[LandingFile]:
+def landing_paths(landing_dir: Path, sources: Sequence[Source]) -> list[tuple[Source, Path]]:
     """Every ``*.csv`` and ``*.parquet`` file directly under ``<landing_dir>/<source>/``,
-    sources in load order and files sorted by name, with size and SHA-256.
+    sources in load order and files sorted by name.
 
     Anything else in the landing directory (other folders, ``truth.json``, hidden or
     editor lock files) is ignored.
@@ -85,6 +85,12 @@ def discover_files(landing_dir: Path, sources: Sequence[Source]) -> list[Landing
             if p.is_file() and p.suffix.lower() in FORMATS and not p.name.startswith((".", "~"))
         ]
         found.extend((source, p) for p in sorted(paths, key=lambda p: p.name))
+    return found
+
+
+def discover_files(landing_dir: Path, sources: Sequence[Source]) -> list[LandingFile]:
+    """The landing files of :func:`landing_paths`, with size and SHA-256."""
+    found = landing_paths(landing_dir, sources)
     # Hashing releases the GIL, so a couple of threads keep the disk busy.
     with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
         return list(pool.map(lambda item: _fingerprint(landing_dir, *item), found))
