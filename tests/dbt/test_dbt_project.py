@@ -21,8 +21,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from orchestration.config import PROJECT_DIR
-from orchestration.sources import AMOUNT, BOOLEAN, DATE, RATE, SOURCES, TIMESTAMP
+
+from orchestration.contract import AMOUNT, BOOLEAN, DATE, RATE, SOURCES, TIMESTAMP
+from orchestration.settings import PROJECT_DIR
 
 pytestmark = pytest.mark.integration
 
