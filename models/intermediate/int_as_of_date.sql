@@ -3,6 +3,10 @@
 -- The dependency on transactions is declared even when var('as_of_date') is set, so the
 -- lineage does not change with the vars:
 -- depends_on: {{ ref('stg_transactions') }}
+--
+-- A table, not a view like the rest of the folder: without the var, D is the latest transaction
+-- date, and as a view every model and test that joins D would scan all transactions again.
+{{ config(materialized='table') }}
 
 with
 

@@ -10,13 +10,13 @@ with
 
 campaigns as (
 
-    select * from {{ ref('dim_campaigns') }}
+    select * from {{ ref('int_campaigns_converted') }}
 
 ),
 
 recall_touches as (
 
-    select * from {{ ref('fct_recall_touches') }}
+    select * from {{ ref('int_recall_touches_converted') }}
 
 ),
 

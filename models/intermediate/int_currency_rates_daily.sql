@@ -1,4 +1,11 @@
-{%- set reporting_currency = var('reporting_currency') -%}
+-- The factor that converts one unit of each currency to the reporting currency on every
+-- calendar day from the first rate date to the later of D and the last rate date (SPEC §4):
+-- each currency takes its rate on the day or the latest earlier one, and converts through the
+-- base currency of the rates (a cross rate), so any reporting currency works. Rates are the
+-- seed's, extended by landed currency_rates files, which override the seed for the same date
+-- and currency. Macro to_reporting_currency applies the factor (at exactly 1 for amounts
+-- already in the reporting currency).
+{%- set reporting_currency = var('reporting_currency') %}
 
 with
 

@@ -9,8 +9,9 @@
 -- computed once per purchase date, held from that date to the next one (a validity interval),
 -- and joined to the evaluation dates the interval covers.
 --
--- A table, not a view like the rest of the folder: both lifecycle marts and the tests read it,
--- and recomputing it for each (about 16M rows at 1M customers) would multiply the build time.
+-- A table, not a view like the rest of the folder: both lifecycle marts, the recall steps and the
+-- tests read it, and recomputing it for each (about 16M rows at 1M customers) would multiply the
+-- build time.
 {{ config(materialized='table') }}
 {%- set value_window_days = var('value_window_days') | int %}
 
@@ -18,13 +19,13 @@ with
 
 transactions as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('int_transactions_converted') }}
 
 ),
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customer_records_selected') }}
 
 ),
 
@@ -40,8 +41,8 @@ as_of as (
 
 ),
 
--- One row per customer and local date with a transaction (fct_transactions is cut at D).
--- Customers absent as of D are left out, so they are never scored.
+-- One row per customer and local date with a transaction (int_transactions_converted is cut at
+-- D). Customers absent as of D are left out, so they are never scored.
 customer_days as (
 
     select
@@ -74,12 +75,12 @@ day_windows as (
         sum(qualifying_purchases) over (
             partition by customer_id
             order by activity_day_number
-            range between {{ value_window_days - 1 }} preceding and current row
+            {{ day_window_frame(value_window_days) }}
         ) as f_value,
         sum(net_revenue_reporting) over (
             partition by customer_id
             order by activity_day_number
-            range between {{ value_window_days - 1 }} preceding and current row
+            {{ day_window_frame(value_window_days) }}
         ) as m_value
 
     from customer_days

@@ -11,7 +11,7 @@ as_of as (
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customer_records_selected') }}
 
 ),
 

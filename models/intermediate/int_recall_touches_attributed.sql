@@ -1,9 +1,12 @@
--- Every recall touch and control row sent on or before D, with its eligibility, tier and
--- recall attribution (SPEC §6). Reads staging, not fct_recall_touches, so that the mart can
--- take these columns without a cycle.
+-- Every recall touch and holdout (control) row sent on or before D (int_recall_touches_converted)
+-- with the customer's R at the touch, its eligibility (dormant or lapsed at sent_at), lapse band
+-- and tier at the touch, and last-touch recall attribution (SPEC §6 "Touch", "Tier at a touch",
+-- "Recall"), plus what the Effect metric needs: the end of the row's attribution window and the
+-- customer's first qualifying purchase after it. fct_recall_touches publishes this model; the
+-- recall KPI steps, the lapsed pool and the lapse tiers read it.
 --
--- A table, not a view like the rest of the folder: fct_recall_touches and recall_kpis_monthly
--- both read it, and as a view its purchase joins ran once for each.
+-- A table, not a view like the rest of the folder: fct_recall_touches and the recall steps all
+-- read it, and as a view its purchase joins ran once for each.
 {{ config(materialized='table') }}
 {%- set attribution_window_hours = (var('attribution_window_days') | int) * 24 %}
 
@@ -11,13 +14,13 @@ with
 
 recall_touches as (
 
-    select * from {{ ref('stg_recall_touches') }}
+    select * from {{ ref('int_recall_touches_converted') }}
 
 ),
 
 transactions as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('int_transactions_converted') }}
 
 ),
 
@@ -33,33 +36,18 @@ recall_tier_matrix as (
 
 ),
 
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
-touches_by_d as (
+touches_windowed as (
 
     select
-        recall_touches.touch_id,
-        recall_touches.customer_id,
-        recall_touches.campaign_id,
-        recall_touches.channel,
-        recall_touches.is_control,
-        recall_touches.sent_at,
-        recall_touches.sent_date,
-        recall_touches.sent_month,
-        {{ dbt.dateadd('hour', attribution_window_hours, 'recall_touches.sent_at') }}
+        *,
+        {{ dbt.dateadd('hour', attribution_window_hours, 'sent_at') }}
             as attribution_window_ends_at
 
     from recall_touches
-    cross join as_of
-    where recall_touches.sent_date <= as_of.as_of_date
 
 ),
 
--- fct_transactions is already cut at D.
+-- Touches and transactions are already cut at D.
 qualifying_purchases as (
 
     select
@@ -79,42 +67,42 @@ qualifying_purchases as (
 purchases_around_touch as (
 
     select
-        touches_by_d.touch_id,
+        touches_windowed.touch_id,
         max(
             case
-                when qualifying_purchases.occurred_at < touches_by_d.sent_at
+                when qualifying_purchases.occurred_at < touches_windowed.sent_at
                     then qualifying_purchases.occurred_date
             end
         ) as last_purchase_date,
         min(
             case
-                when qualifying_purchases.occurred_at > touches_by_d.sent_at
+                when qualifying_purchases.occurred_at > touches_windowed.sent_at
                     then qualifying_purchases.occurred_at
             end
         ) as next_purchase_at
 
-    from touches_by_d
+    from touches_windowed
     inner join qualifying_purchases
-        on touches_by_d.customer_id = qualifying_purchases.customer_id
-    group by touches_by_d.touch_id
+        on touches_windowed.customer_id = qualifying_purchases.customer_id
+    group by touches_windowed.touch_id
 
 ),
 
 touches_with_r as (
 
     select
-        touches_by_d.*,
+        touches_windowed.*,
         purchases_around_touch.last_purchase_date,
         purchases_around_touch.next_purchase_at,
         cast(
             {{ dbt.datediff('purchases_around_touch.last_purchase_date',
-                'touches_by_d.sent_date', 'day') }}
+                'touches_windowed.sent_date', 'day') }}
             as {{ dbt.type_int() }}
         ) as r_at_touch
 
-    from touches_by_d
+    from touches_windowed
     left join purchases_around_touch
-        on touches_by_d.touch_id = purchases_around_touch.touch_id
+        on touches_windowed.touch_id = purchases_around_touch.touch_id
 
 ),
 
@@ -149,10 +137,11 @@ touches_tiered as (
             touches_eligibility.customer_id = customer_states.customer_id
             and touches_eligibility.tier_month_end = customer_states.evaluation_date
             and customer_states.is_month_end
-    left join recall_tier_matrix
-        on
-            customer_states.value_score = recall_tier_matrix.value_score
-            and touches_eligibility.lapse_band_number = recall_tier_matrix.band_number
+    {{ join_recall_tier(
+        'recall_tier_matrix',
+        'customer_states.value_score',
+        'touches_eligibility.lapse_band_number'
+    ) }}
 
 ),
 
@@ -249,8 +238,18 @@ final as (
         touches_tiered.channel,
         touches_tiered.is_control,
         touches_tiered.sent_at,
+        touches_tiered.sent_at_local,
         touches_tiered.sent_date,
         touches_tiered.sent_month,
+        touches_tiered.is_delivered,
+        touches_tiered.is_opened,
+        touches_tiered.is_clicked,
+        touches_tiered.outcome,
+        touches_tiered.lapse_reason_code,
+        touches_tiered.lapse_reason_group,
+        touches_tiered.cost,
+        touches_tiered.currency,
+        touches_tiered.cost_reporting,
         touches_tiered.attribution_window_ends_at,
         touches_tiered.last_purchase_date,
         touches_tiered.r_at_touch,

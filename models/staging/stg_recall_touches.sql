@@ -30,6 +30,52 @@ renamed as (
 
 ),
 
+dated as (
+
+    select
+        *,
+        cast(sent_at_local as date) as sent_date,
+        cast({{ dbt.date_trunc('month', 'sent_at_local') }} as date) as sent_month,
+        cast(opened_at_local as date) as opened_date,
+        cast(clicked_at_local as date) as clicked_date,
+        (not is_control and coalesce(delivered, false)) as is_delivery_reported
+
+    from renamed
+
+),
+
+-- SPEC §6: a click counts as an open, and an open or a click as a delivery. Each event is
+-- dated by the first local date from which the touch counts as having it (a reported delivery
+-- from the send date), so a model cut at D keeps the events it knows with `date <= D`. A
+-- control row is a holdout assignment: nothing was sent, so it has no events.
+opens_counted as (
+
+    select
+        *,
+        case when not is_control then clicked_date end as counts_as_clicked_date,
+        case
+            when is_control then null
+            when opened_date is null or clicked_date < opened_date then clicked_date
+            else opened_date
+        end as counts_as_opened_date
+
+    from dated
+
+),
+
+deliveries_counted as (
+
+    select
+        *,
+        case
+            when is_delivery_reported then sent_date
+            else counts_as_opened_date
+        end as counts_as_delivered_date
+
+    from opens_counted
+
+),
+
 final as (
 
     select
@@ -40,27 +86,25 @@ final as (
         is_control,
         sent_at,
         sent_at_local,
-        cast(sent_at_local as date) as sent_date,
-        cast({{ dbt.date_trunc('month', 'sent_at_local') }} as date) as sent_month,
+        sent_date,
+        sent_month,
         opened_at,
-        cast(opened_at_local as date) as opened_date,
+        opened_date,
         clicked_at,
-        cast(clicked_at_local as date) as clicked_date,
-        -- A click counts as an open, and an open or a click as a delivery (SPEC §6).
-        -- A control row is a holdout assignment: nothing was sent, so no events.
-        (not is_control and coalesce(delivered, false)) as is_delivery_reported,
-        (
-            not is_control
-            and (coalesce(delivered, false) or opened_at is not null or clicked_at is not null)
-        ) as is_delivered,
-        (not is_control and (opened_at is not null or clicked_at is not null)) as is_opened,
-        (not is_control and clicked_at is not null) as is_clicked,
+        clicked_date,
+        is_delivery_reported,
+        counts_as_delivered_date,
+        counts_as_opened_date,
+        counts_as_clicked_date,
+        counts_as_delivered_date is not null as is_delivered,
+        counts_as_opened_date is not null as is_opened,
+        counts_as_clicked_date is not null as is_clicked,
         outcome,
         lapse_reason_code,
         cost,
         currency
 
-    from renamed
+    from deliveries_counted
 
 )
 

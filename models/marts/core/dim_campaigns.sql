@@ -1,69 +1,27 @@
+-- Published as int_campaigns_converted builds it (SPEC §9 dim_campaigns).
 with
 
 campaigns as (
 
-    select * from {{ ref('stg_campaigns') }}
+    select * from {{ ref('int_campaigns_converted') }}
 
 ),
 
-currency_rates_daily as (
-
-    select * from {{ ref('int_currency_rates_daily') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
-started_by_d as (
-
-    select campaigns.*
-
-    from campaigns
-    cross join as_of
-    where campaigns.starts_on <= as_of.as_of_date
-
-),
-
-with_duration as (
-
-    select
-        *,
-        -- Both ends count: a campaign from the 1st to the 31st runs 31 days. (noqa: sqlfluff
-        -- measures the multi-line output of dbt.datediff as one long line.)
-        1 + {{ dbt.datediff('starts_on', 'ends_on', 'day') }} as duration_days  -- noqa: LT05
-
-    from started_by_d
-
-),
-
--- A campaign's fixed cost converts at the rate of its start date (SPEC §4).
 final as (
 
     select
-        with_duration.campaign_id,
-        with_duration.name,
-        with_duration.starts_on,
-        with_duration.ends_on,
-        with_duration.offer,
-        with_duration.target_tiers,
-        with_duration.fixed_cost,
-        with_duration.currency,
-        {{ to_reporting_currency(
-            'with_duration.fixed_cost',
-            'with_duration.currency',
-            'currency_rates_daily.conversion_factor'
-        ) }} as fixed_cost_reporting,
-        cast(with_duration.duration_days as {{ dbt.type_int() }}) as duration_days
+        campaign_id,
+        name,
+        starts_on,
+        ends_on,
+        offer,
+        target_tiers,
+        fixed_cost,
+        currency,
+        fixed_cost_reporting,
+        duration_days
 
-    from with_duration
-    left join currency_rates_daily
-        on
-            with_duration.starts_on = currency_rates_daily.rate_date
-            and with_duration.currency = currency_rates_daily.currency
+    from campaigns
 
 )
 

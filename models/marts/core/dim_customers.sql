@@ -1,59 +1,9 @@
+-- Published as int_customer_records_selected builds it (SPEC §9 dim_customers).
 with
-
-contact_versions as (
-
-    select * from {{ ref('int_contact_versions') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
--- SPEC §4: attributes come from the latest version updated on or before D, or from the
--- earliest version when every version is later. Versions dated after D are not known yet.
-version_as_of_d as (
-
-    select
-        contact_versions.customer_id,
-        coalesce(
-            max(
-                case
-                    when contact_versions.updated_date <= as_of.as_of_date
-                        then contact_versions.version_number
-                end
-            ),
-            1
-        ) as version_number
-
-    from contact_versions
-    cross join as_of
-    group by contact_versions.customer_id
-
-),
 
 customer_records as (
 
-    select contact_versions.*
-
-    from contact_versions
-    inner join version_as_of_d
-        on
-            contact_versions.customer_id = version_as_of_d.customer_id
-            and contact_versions.version_number = version_as_of_d.version_number
-
-),
-
--- Customers who signed up after D are absent.
-signed_up_by_d as (
-
-    select customer_records.*
-
-    from customer_records
-    cross join as_of
-    where customer_records.signup_date <= as_of.as_of_date
+    select * from {{ ref('int_customer_records_selected') }}
 
 ),
 
@@ -72,10 +22,10 @@ final as (
         is_phone_opt_in,
         has_email,
         has_phone,
-        updated_at as record_updated_at,
-        cast(version_number as {{ dbt.type_int() }}) as version_count
+        record_updated_at,
+        version_count
 
-    from signed_up_by_d
+    from customer_records
 
 )
 

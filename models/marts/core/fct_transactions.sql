@@ -1,53 +1,9 @@
+-- Published as int_transactions_converted builds it (SPEC §9 fct_transactions).
 with
 
 transactions as (
 
-    select * from {{ ref('stg_transactions') }}
-
-),
-
-currency_rates_daily as (
-
-    select * from {{ ref('int_currency_rates_daily') }}
-
-),
-
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
--- No metric uses data after D (SPEC §4).
-transactions_by_d as (
-
-    select transactions.*
-
-    from transactions
-    cross join as_of
-    where transactions.occurred_date <= as_of.as_of_date
-
-),
-
--- Converted at the rate of the local transaction date (or the latest earlier rate; at 1 when
--- already in the reporting currency) and rounded to cents before anything else uses it;
--- refunds turn negative only after rounding, so a refund mirrors the purchase it reverses to
--- the cent.
-converted as (
-
-    select
-        transactions_by_d.*,
-        {{ to_reporting_currency(
-            'transactions_by_d.amount',
-            'transactions_by_d.currency',
-            'currency_rates_daily.conversion_factor'
-        ) }} as amount_reporting
-
-    from transactions_by_d
-    left join currency_rates_daily
-        on
-            transactions_by_d.occurred_date = currency_rates_daily.rate_date
-            and transactions_by_d.currency = currency_rates_daily.currency
+    select * from {{ ref('int_transactions_converted') }}
 
 ),
 
@@ -64,15 +20,12 @@ final as (
         amount,
         currency,
         amount_reporting,
-        cast(
-            case when kind = 'refund' then -amount_reporting else amount_reporting end
-            as decimal(18, 2)
-        ) as signed_amount_reporting,
+        signed_amount_reporting,
         is_qualifying_purchase,
         store_or_channel,
         category
 
-    from converted
+    from transactions
 
 )
 

@@ -10,13 +10,13 @@ customer_states as (
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customer_records_selected') }}
 
 ),
 
 transactions as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('int_transactions_converted') }}
 
 ),
 
@@ -40,7 +40,7 @@ states_at_d as (
 ),
 
 -- Orders and net revenue, lifetime and in the value_window_days days up to and including D
--- (D - 364 .. D by default); fct_transactions holds nothing after D.
+-- (D - 364 .. D by default); int_transactions_converted holds nothing after D.
 customer_totals as (
 
     select
@@ -53,8 +53,9 @@ customer_totals as (
             case
                 when
                     transactions.is_qualifying_purchase
-                    and {{ dbt.datediff('transactions.occurred_date', 'as_of.as_of_date', 'day') }}
-                    < {{ value_window_days }}
+                    and {{ is_in_day_window(
+                        'transactions.occurred_date', 'as_of.as_of_date', value_window_days
+                    ) }}
                     then 1
                 else 0
             end
@@ -62,8 +63,9 @@ customer_totals as (
         sum(
             case
                 when
-                    {{ dbt.datediff('transactions.occurred_date', 'as_of.as_of_date', 'day') }}
-                    < {{ value_window_days }}
+                    {{ is_in_day_window(
+                        'transactions.occurred_date', 'as_of.as_of_date', value_window_days
+                    ) }}
                     then transactions.signed_amount_reporting
                 else 0
             end
@@ -119,10 +121,9 @@ final as (
         on lapse_banded.customer_id = customers.customer_id
     left join customer_totals
         on lapse_banded.customer_id = customer_totals.customer_id
-    left join recall_tier_matrix
-        on
-            lapse_banded.value_score = recall_tier_matrix.value_score
-            and lapse_banded.lapse_band_number = recall_tier_matrix.band_number
+    {{ join_recall_tier(
+        'recall_tier_matrix', 'lapse_banded.value_score', 'lapse_banded.lapse_band_number'
+    ) }}
 
 )
 

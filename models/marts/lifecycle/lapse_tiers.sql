@@ -10,13 +10,13 @@ customer_lifecycle as (
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customer_records_selected') }}
 
 ),
 
 recall_touches as (
 
-    select * from {{ ref('fct_recall_touches') }}
+    select * from {{ ref('int_recall_touches_attributed') }}
 
 ),
 
@@ -33,15 +33,25 @@ lapsed_customers as (
 
 ),
 
--- Touches sent on or before D (fct_recall_touches holds nothing later); control rows send
--- nothing, so they are not touches.
+-- Touches sent on or before D (int_recall_touches_attributed holds nothing later); control
+-- rows send nothing, so they are not touches. The touch_window_days days up to and including
+-- D are D - 29 .. D (by default); those ending on D + 1 are D - 28 .. D + 1, of which nothing
+-- after D exists yet.
 touches as (
 
     select
         recall_touches.customer_id,
         recall_touches.sent_date,
         {{ dbt.datediff('recall_touches.sent_date', 'as_of.as_of_date', 'day') }}
-            as days_before_d
+            as days_before_d,
+        {{ is_in_day_window(
+            'recall_touches.sent_date', 'as_of.as_of_date', touch_window_days
+        ) }} as is_in_touch_window,
+        {{ is_in_day_window(
+            'recall_touches.sent_date',
+            dbt.dateadd('day', 1, 'as_of.as_of_date'),
+            touch_window_days
+        ) }} as is_in_next_day_touch_window
 
     from recall_touches
     cross join as_of
@@ -49,20 +59,14 @@ touches as (
 
 ),
 
--- The touch_window_days days up to and including D are D - 29 .. D (by default); those ending
--- on D + 1 are D - 28 .. D + 1, of which nothing after D exists yet.
 touch_counts as (
 
     select
         customer_id,
         max(sent_date) as last_touch_date,
         min(days_before_d) as days_since_last_touch,
-        sum(
-            case when days_before_d < {{ touch_window_days }} then 1 else 0 end
-        ) as touches_last_30d,
-        sum(
-            case when days_before_d + 1 < {{ touch_window_days }} then 1 else 0 end
-        ) as touches_30d_to_next_day
+        sum(case when is_in_touch_window then 1 else 0 end) as touches_last_30d,
+        sum(case when is_in_next_day_touch_window then 1 else 0 end) as touches_30d_to_next_day
 
     from touches
     group by customer_id

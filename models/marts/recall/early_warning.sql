@@ -11,7 +11,7 @@ customer_lifecycle as (
 
 transactions as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('int_transactions_converted') }}
 
 ),
 
@@ -24,8 +24,8 @@ recent_customers as (
 
 ),
 
--- Distinct qualifying purchase dates (fct_transactions holds nothing after D): several
--- purchases on one day are one date, so they never add zero-day gaps.
+-- Distinct qualifying purchase dates (int_transactions_converted holds nothing after D):
+-- several purchases on one day are one date, so they never add zero-day gaps.
 purchase_dates as (
 
     select distinct

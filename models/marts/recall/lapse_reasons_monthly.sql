@@ -2,7 +2,7 @@ with
 
 recall_touches as (
 
-    select * from {{ ref('fct_recall_touches') }}
+    select * from {{ ref('int_recall_touches_attributed') }}
 
 ),
 

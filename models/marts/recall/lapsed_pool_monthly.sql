@@ -13,27 +13,27 @@
 
 with
 
-recall_kpis as (
+months as (
 
-    select * from {{ ref('recall_kpis_monthly') }}
+    select * from {{ ref('int_recall_months_listed') }}
 
 ),
 
 transactions as (
 
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('int_transactions_converted') }}
 
 ),
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('int_customer_records_selected') }}
 
 ),
 
 recall_touches as (
 
-    select * from {{ ref('fct_recall_touches') }}
+    select * from {{ ref('int_recall_touches_attributed') }}
 
 ),
 
@@ -43,30 +43,20 @@ as_of as (
 
 ),
 
--- The months of recall_kpis_monthly, whose grand-total row exists for every month from the
--- first month with transactions (or touches, or campaign costs) to D's month: the pool covers
--- exactly the same months. The stock of D's month is taken at D.
-months as (
+-- The months recall_kpis_monthly reports, from the first month with transactions (or touches,
+-- or campaign costs) to D's month: each closes at its month end, D's month at D.
+pool_months as (
 
     select
-        recall_kpis.month,
-        case
-            when {{ dbt.last_day('recall_kpis.month', 'month') }} < as_of.as_of_date
-                then cast({{ dbt.last_day('recall_kpis.month', 'month') }} as date)
-            else as_of.as_of_date
-        end as month_end
+        month_start as month,
+        closing_date as month_end
 
-    from recall_kpis
-    cross join as_of
-    where
-        recall_kpis.channel = 'all'
-        and recall_kpis.recall_tier = 'all'
-        and recall_kpis.campaign_id = 'all'
+    from months
 
 ),
 
--- Local dates with a qualifying purchase (fct_transactions is cut at D) of the customers
--- present as of D, as in the lifecycle marts.
+-- Local dates with a qualifying purchase (int_transactions_converted is cut at D) of the
+-- customers present as of D, as in the lifecycle marts.
 purchase_dates as (
 
     select distinct
@@ -240,18 +230,18 @@ pool_flows as (
 monthly_flows as (
 
     select
-        months.month,
-        months.month_end,
+        pool_months.month,
+        pool_months.month_end,
         coalesce(sum(pool_flows.became_dormant), 0) as became_dormant,
         coalesce(sum(pool_flows.recalled_returns), 0) as recalled_returns,
         coalesce(sum(pool_flows.organic_returns), 0) as organic_returns
 
-    from months
+    from pool_months
     left join pool_flows
-        on months.month = pool_flows.event_month
+        on pool_months.month = pool_flows.event_month
     group by
-        months.month,
-        months.month_end
+        pool_months.month,
+        pool_months.month_end
 
 ),
 

@@ -1,0 +1,86 @@
+-- Transactions as every metric counts them (SPEC §4): only those dated on or before D, each
+-- amount in the reporting currency at the rate of its local date (or the latest earlier rate;
+-- at exactly 1 when already in the reporting currency, macro to_reporting_currency), rounded to
+-- cents before anything else uses it. Refunds turn negative only after rounding, so a refund
+-- mirrors the purchase it reverses to the cent. fct_transactions publishes this model.
+--
+-- A table, not a view like the rest of the folder: the lifecycle, attribution, retention, pool
+-- and early-warning models all read it, and as a view its timezone conversion and rate join
+-- would run once for each of them.
+{{ config(materialized='table') }}
+
+with
+
+transactions as (
+
+    select * from {{ ref('stg_transactions') }}
+
+),
+
+currency_rates_daily as (
+
+    select * from {{ ref('int_currency_rates_daily') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+-- No metric uses data after D (SPEC §4).
+transactions_by_d as (
+
+    select transactions.*
+
+    from transactions
+    cross join as_of
+    where transactions.occurred_date <= as_of.as_of_date
+
+),
+
+converted as (
+
+    select
+        transactions_by_d.*,
+        {{ to_reporting_currency(
+            'transactions_by_d.amount',
+            'transactions_by_d.currency',
+            'currency_rates_daily.conversion_factor'
+        ) }} as amount_reporting
+
+    from transactions_by_d
+    left join currency_rates_daily
+        on
+            transactions_by_d.occurred_date = currency_rates_daily.rate_date
+            and transactions_by_d.currency = currency_rates_daily.currency
+
+),
+
+final as (
+
+    select
+        transaction_id,
+        customer_id,
+        occurred_at,
+        occurred_at_local,
+        occurred_date,
+        occurred_month,
+        kind,
+        amount,
+        currency,
+        amount_reporting,
+        cast(
+            case when kind = 'refund' then -amount_reporting else amount_reporting end
+            as decimal(18, 2)
+        ) as signed_amount_reporting,
+        is_qualifying_purchase,
+        store_or_channel,
+        category
+
+    from converted
+
+)
+
+select * from final

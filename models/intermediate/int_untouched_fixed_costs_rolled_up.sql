@@ -1,0 +1,29 @@
+-- Campaign fixed costs of campaign months without touches (SPEC §6.1 "A campaign month without
+-- touches books its share on its (month, all, all, campaign) row and the rollups above it"):
+-- the shares int_campaign_fixed_costs_allocated keeps without a touch_id, per month and campaign
+-- and per month over all campaigns. Months after D's month are kept; the KPI mart reports only
+-- its months.
+with
+
+fixed_costs as (
+
+    select * from {{ ref('int_campaign_fixed_costs_allocated') }}
+
+),
+
+final as (
+
+    select
+        cost_month as month_start,
+        case when grouping(campaign_id) = 1 then 'all' else campaign_id end as campaign_id,
+        sum(fixed_cost_share) as untouched_fixed_cost
+
+    from fixed_costs
+    where touch_id is null
+    group by
+        cost_month,
+        rollup(campaign_id)
+
+)
+
+select * from final
