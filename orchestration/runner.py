@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
+from orchestration.lib.sql import sql_identifier
 from orchestration.settings import Settings
 from orchestration.transform.project import prepare_manifest
 
@@ -58,7 +59,10 @@ def ingest_summary_lines(warehouse_path: Path) -> list[str]:
 def published_summary_lines(published_path: Path) -> list[str]:
     with duckdb.connect(str(published_path), read_only=True) as con:
         tables = [r[0] for r in con.execute("show tables").fetchall()]
-        counts = {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
+        counts = {
+            t: con.execute(f"select count(*) from {sql_identifier(t)}").fetchone()[0]
+            for t in tables
+        }
     lines = [f"BI file (open read-only): {published_path}"]
     lines += [f"  {table:<28} {rows:>12,} rows" for table, rows in counts.items()]
     return lines

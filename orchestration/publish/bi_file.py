@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.sql import sql_literal
+from orchestration.lib.sql import sql_identifier, sql_literal
 
 MARTS_SCHEMA = "marts"
 
@@ -66,11 +66,12 @@ def _descriptions(manifest_path: Path | None, schema: str) -> dict[str, tuple[st
 def _comment(con: duckdb.DuckDBPyConnection, table: str, docs: tuple[str, dict[str, str]]) -> None:
     description, columns = docs
     if description:
-        con.execute(f'comment on table "{table}" is {sql_literal(description)}')
-    existing = {r[0] for r in con.execute(f'describe "{table}"').fetchall()}
+        con.execute(f"comment on table {sql_identifier(table)} is {sql_literal(description)}")
+    existing = {r[0] for r in con.execute(f"describe {sql_identifier(table)}").fetchall()}
     for column, text in columns.items():
         if text and column in existing:
-            con.execute(f'comment on column "{table}"."{column}" is {sql_literal(text)}')
+            target = f"{sql_identifier(table)}.{sql_identifier(column)}"
+            con.execute(f"comment on column {target} is {sql_literal(text)}")
 
 
 def publish_marts(
@@ -112,11 +113,14 @@ def publish_marts(
             counts = {}
             for table in tables:
                 con.execute(
-                    f'create table main."{table}" as select * from warehouse.{schema}."{table}"'
+                    f"create table main.{sql_identifier(table)} as "
+                    f"select * from warehouse.{sql_identifier(schema)}.{sql_identifier(table)}"
                 )
                 if table in docs:
                     _comment(con, table, docs[table])
-                counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+                counts[table] = con.execute(
+                    f"select count(*) from main.{sql_identifier(table)}"
+                ).fetchone()[0]
             con.execute("detach warehouse")
             con.execute("checkpoint")
         finally:
