@@ -1,6 +1,5 @@
 """dbt build of staging, intermediate and mart models; dbt tests surface as asset checks."""
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -14,31 +13,8 @@ from dagster_dbt import (
 )
 
 from orchestration.settings import Settings
+from orchestration.transform.command import dbt_build_args
 from orchestration.transform.project import recall_dbt_project
-
-
-def dbt_vars(settings: Settings) -> dict[str, str]:
-    """The dbt vars a run sets. The as-of date is passed only when the operator set one: the
-    default D (the latest transaction date) is dbt's rule, macro ``as_of_date``."""
-    dbt_vars = {
-        "reporting_timezone": settings.timezone,
-        "reporting_currency": settings.currency,
-    }
-    if settings.as_of_date is not None:
-        dbt_vars["as_of_date"] = settings.as_of_date.isoformat()
-    return dbt_vars
-
-
-def dbt_build_args(settings: Settings) -> list[str]:
-    # Unit tests pin the rules under the default vars; they belong to development and CI
-    # (tests/dbt runs them), not to a nightly run whose vars, timezone or currency differ.
-    return [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps(dbt_vars(settings)),
-    ]
 
 
 class LayerTranslator(DagsterDbtTranslator):

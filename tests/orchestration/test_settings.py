@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.settings import DEFAULT_HOME, Settings, SettingsError, load_settings
-from orchestration.transform.assets import dbt_build_args, dbt_vars
+from orchestration.transform.command import dbt_build_args, dbt_vars
 
 ENV = {
     "RECALL_HOME": "/srv/recall",

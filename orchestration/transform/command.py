@@ -1,0 +1,31 @@
+"""The dbt command a run issues: pure helpers, importable without the dbt manifest."""
+
+from __future__ import annotations
+
+import json
+
+from orchestration.settings import Settings
+
+
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    """The dbt vars a run sets. The as-of date is passed only when the operator set one: the
+    default D (the latest transaction date) is dbt's rule, macro ``as_of_date``."""
+    dbt_vars = {
+        "reporting_timezone": settings.timezone,
+        "reporting_currency": settings.currency,
+    }
+    if settings.as_of_date is not None:
+        dbt_vars["as_of_date"] = settings.as_of_date.isoformat()
+    return dbt_vars
+
+
+def dbt_build_args(settings: Settings) -> list[str]:
+    # Unit tests pin the rules under the default vars; they belong to development and CI
+    # (tests/dbt runs them), not to a nightly run whose vars, timezone or currency differ.
+    return [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps(dbt_vars(settings)),
+    ]
