@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,13 +66,18 @@ _SOURCES = {
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, **options: str | Path | date | None
+    environ: Mapping[str, str] | None = None,
+    *,
+    today: date | None = None,
+    **options: str | Path | date | None,
 ) -> Settings:
     """Settings from ``options`` (the command line; None means not given), else the RECALL_*
     variables of ``environ`` (default: this process's environment), else the defaults.
 
     Raises :class:`SettingsError` naming the option or variable of a value that is not a
-    known timezone, a currency code or a date.
+    known timezone, a currency code or a date, or of an as-of date after ``today`` (default:
+    the current date in the reporting timezone): a business date that has not happened yet
+    would describe every customer as lapsing (SPEC §4).
     """
     env = os.environ if environ is None else environ
     unknown = set(options) - set(_SOURCES)
@@ -92,12 +97,13 @@ def load_settings(
     timezone = pick("timezone")
     currency = pick("currency")
     as_of = pick("as_of_date")
+    zone = _timezone(*timezone) if timezone else DEFAULT_TIMEZONE
     return Settings(
         home=home,
         landing_dir=Path(landing[0]).resolve() if landing else home / "landing",
-        timezone=_timezone(*timezone) if timezone else DEFAULT_TIMEZONE,
+        timezone=zone,
         currency=_currency(*currency) if currency else DEFAULT_CURRENCY,
-        as_of_date=_as_of_date(*as_of) if as_of else None,
+        as_of_date=_as_of_date(*as_of, zone, today) if as_of else None,
     )
 
 
@@ -124,12 +130,22 @@ def _currency(value: object, source: str) -> str:
     return code
 
 
-def _as_of_date(value: object, source: str) -> date:
+def _as_of_date(value: object, source: str, timezone: str, today: date | None) -> date:
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as error:
+        as_of = value
+    else:
+        try:
+            as_of = date.fromisoformat(str(value))
+        except ValueError as error:
+            raise SettingsError(
+                source, f"{value!r} is not a date: write the business date as YYYY-MM-DD"
+            ) from error
+    today = today or datetime.now(ZoneInfo(timezone)).date()
+    if as_of > today:
         raise SettingsError(
-            source, f"{value!r} is not a date: write the business date as YYYY-MM-DD"
-        ) from error
+            source,
+            f"{as_of.isoformat()} is after today ({today.isoformat()} in {timezone}): the "
+            "as-of date is a business date that has happened; leave it unset for the latest "
+            "transaction date",
+        )
+    return as_of

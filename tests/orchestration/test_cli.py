@@ -104,3 +104,12 @@ def test_the_quick_start_generates_a_sample_on_the_default_home_and_says_so(
     assert f"BI file (open read-only): {tmp_path / 'data' / 'published' / 'recall.duckdb'}" in (
         result.output
     )
+
+
+def test_an_as_of_date_after_today_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", "--landing", str(tmp_path), "--as-of", "2099-01-01"])
+
+    assert result.exit_code == 2
+    assert "2099-01-01 is after today" in result.output
+    assert list(tmp_path.iterdir()) == []
+    assert not Path(os.environ["RECALL_HOME"], "published").exists()

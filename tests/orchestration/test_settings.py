@@ -4,8 +4,9 @@ value, and what a run hands to dbt."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -126,3 +127,28 @@ def test_the_build_leaves_unit_tests_to_development_and_passes_the_vars_as_json(
 
     assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
     assert json.loads(args[4])["as_of_date"] == "2026-06-30"
+
+
+def test_an_as_of_date_after_today_is_refused_and_today_is_not() -> None:
+    today = date(2026, 12, 2)
+
+    assert load_settings({"RECALL_AS_OF": "2026-12-02"}, today=today).as_of_date == today
+    with pytest.raises(SettingsError) as error:
+        load_settings({}, today=today, as_of_date="2099-01-01")
+
+    assert (error.value.source, error.value.message) == (
+        "--as-of",
+        "2099-01-01 is after today (2026-12-02 in UTC): the as-of date is a business date "
+        "that has happened; leave it unset for the latest transaction date",
+    )
+
+
+def test_today_is_the_date_in_the_reporting_timezone() -> None:
+    # UTC+14 and UTC-11 are always on different calendar days: Kiritimati's today is still
+    # tomorrow in Pago Pago.
+    kiritimati_today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+
+    ahead = load_settings({}, timezone="Pacific/Kiritimati", as_of_date=kiritimati_today)
+    assert ahead.as_of_date.isoformat() == kiritimati_today
+    with pytest.raises(SettingsError, match=r"is after today \(.* in Pacific/Pago_Pago\)"):
+        load_settings({}, timezone="Pacific/Pago_Pago", as_of_date=kiritimati_today)
