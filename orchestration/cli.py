@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.settings import DEFAULT_HOME, Settings, SettingsError, load_settings
+from orchestration.settings import Settings, SettingsError, is_quick_start, load_settings
 
 log = logging.getLogger("recall")
 
@@ -25,13 +25,6 @@ def _settings(**options: object) -> Settings:
         return load_settings(**options)  # type: ignore[arg-type]
     except SettingsError as error:
         raise click.BadParameter(error.message, param_hint=error.source) from error
-
-
-def _is_quick_start(landing_given: bool) -> bool:
-    """The README's first command: the default home, with no landing directory named."""
-    home = os.environ.get("RECALL_HOME", "").strip()
-    on_default_home = not home or Path(home).resolve() == DEFAULT_HOME.resolve()
-    return on_default_home and not landing_given and not os.environ.get("RECALL_LANDING")
 
 
 def _has_landing_files(landing_dir: Path) -> bool:
@@ -173,7 +166,7 @@ def run(
     settings = _settings(
         landing_dir=landing, as_of_date=as_of, timezone=timezone, currency=currency
     )
-    quick_start = _is_quick_start(landing_given=landing is not None)
+    quick_start = is_quick_start(landing_given=landing is not None)
     _export(settings)
     if quick_start and not _has_landing_files(settings.landing_dir):
         from sample_data import generate as generate_landing

@@ -107,6 +107,17 @@ def load_settings(
     )
 
 
+def is_quick_start(environ: Mapping[str, str] | None = None, *, landing_given: bool) -> bool:
+    """The README's first command: the default home, with no landing directory named by an
+    option or by RECALL_LANDING. Only then may a run fill an empty landing folder with a
+    generated sample."""
+    env = os.environ if environ is None else environ
+    home = env.get("RECALL_HOME", "").strip()
+    on_default_home = not home or Path(home).resolve() == DEFAULT_HOME.resolve()
+    landing_variable = _SOURCES["landing_dir"][1]
+    return on_default_home and not landing_given and not env.get(landing_variable, "").strip()
+
+
 def _timezone(value: object, source: str) -> str:
     name = str(value)
     try:

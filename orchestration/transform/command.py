@@ -10,13 +10,13 @@ from orchestration.settings import Settings
 def dbt_vars(settings: Settings) -> dict[str, str]:
     """The dbt vars a run sets. The as-of date is passed only when the operator set one: the
     default D (the latest transaction date) is dbt's rule, macro ``as_of_date``."""
-    dbt_vars = {
+    values = {
         "reporting_timezone": settings.timezone,
         "reporting_currency": settings.currency,
     }
     if settings.as_of_date is not None:
-        dbt_vars["as_of_date"] = settings.as_of_date.isoformat()
-    return dbt_vars
+        values["as_of_date"] = settings.as_of_date.isoformat()
+    return values
 
 
 def dbt_build_args(settings: Settings) -> list[str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli import _is_quick_start, main
+from orchestration.cli import main
+from orchestration.settings import is_quick_start
 
 
 @pytest.mark.parametrize("verb", [[], ["generate"], ["run"]])
@@ -76,7 +77,7 @@ def test_only_the_quick_start_on_the_default_home_may_generate_a_sample(
         else:
             monkeypatch.setenv(name, value)
 
-    assert _is_quick_start(landing_given=landing_option) is expected
+    assert is_quick_start(landing_given=landing_option) is expected
 
 
 @pytest.mark.integration

@@ -12,6 +12,8 @@ import json
 import os
 from pathlib import Path
 
+from orchestration.contract import SOURCES
+
 SNAPSHOT = Path(__file__).parent / "__snapshots__" / "definitions.json"
 
 
@@ -63,13 +65,7 @@ def test_every_dbt_source_is_an_ingest_asset_and_publish_waits_for_every_mart(
     read_by_staging = {
         dep for key, asset in assets.items() if key.startswith("staging/") for dep in asset["deps"]
     }
-    assert raw == {f"raw/{name}" for name in _contract_source_names()}
+    assert raw == {f"raw/{source.name}" for source in SOURCES}
     assert raw <= read_by_staging
     marts = sorted(key for key in assets if key.startswith("marts/"))
     assert assets["published/recall_duckdb"]["deps"] == marts
-
-
-def _contract_source_names() -> list[str]:
-    from orchestration.contract import SOURCES
-
-    return [source.name for source in SOURCES]
