@@ -152,11 +152,18 @@ def generate(
 @click.option(
     "--currency", default=None, help="Reporting currency (default: RECALL_CURRENCY or USD)."
 )
+@click.option(
+    "--allow-shrink",
+    is_flag=True,
+    help="Publish even when a table shrinks below min_volume_ratio of the last publication "
+    "(a deliberate rebuild).",
+)
 def run(
     landing: Path | None,
     as_of: str | None,
     timezone: str | None,
     currency: str | None,
+    allow_shrink: bool,
 ) -> None:
     """One headless Dagster run of the whole asset graph: ingest, build, check, publish.
 
@@ -164,7 +171,11 @@ def run(
     ./data, no --landing or RECALL_LANDING) generates a sample first when it is empty.
     """
     settings = _settings(
-        landing_dir=landing, as_of_date=as_of, timezone=timezone, currency=currency
+        landing_dir=landing,
+        as_of_date=as_of,
+        timezone=timezone,
+        currency=currency,
+        allow_shrink=allow_shrink,
     )
     quick_start = is_quick_start(landing_given=landing is not None)
     _export(settings)
@@ -181,10 +192,14 @@ def run(
         generate_landing(
             settings.landing_dir, customers=SAMPLE_CUSTOMERS, seed=SAMPLE_SEED, progress=log.info
         )
+    from orchestration.lib.build_copy import RunLockedError
     from orchestration.runner import run_pipeline
 
     started = time.monotonic()
-    outcome = run_pipeline(settings)
+    try:
+        outcome = run_pipeline(settings)
+    except RunLockedError as error:
+        raise click.ClickException(str(error)) from error
     if not outcome.success:
         click.echo(outcome.format_failure(), err=True)
         sys.exit(1)

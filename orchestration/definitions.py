@@ -1,12 +1,14 @@
 """The one Definitions object of the warehouse, merged from its stages:
-ingest (landing files -> raw tables) -> transform (dbt build; dbt tests as asset checks)
--> publish (the BI file)."""
+ingest (landing files -> raw tables; the quarantine gate) -> transform (dbt build; dbt tests
+as asset checks) -> checks (volume and freshness gates, Great Expectations suites) -> publish
+(the BI file). Every gate is a blocking asset check: one failure and nothing is published."""
 
 from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, define_asset_job
 from dagster_dbt import DbtCliResource
 
+from orchestration.checks.assets import GATE_CHECKS
 from orchestration.ingest.assets import landing_ingest
 from orchestration.publish.assets import published_warehouse
 from orchestration.settings import Settings, load_settings
@@ -18,13 +20,15 @@ RECALL_JOB_NAME = "recall_warehouse"
 recall_job = define_asset_job(
     RECALL_JOB_NAME,
     selection=AssetSelection.all(),
-    description="Ingest new landing files, build and test the dbt models, publish the marts.",
+    description="Ingest new landing files, build and test the dbt models, check them, publish "
+    "the marts.",
 )
 
 
 def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[landing_ingest, recall_dbt_models, published_warehouse],
+        asset_checks=GATE_CHECKS,
         jobs=[recall_job],
         resources={
             "dbt": DbtCliResource(project_dir=recall_dbt_project, dbt_executable=DBT_EXECUTABLE),

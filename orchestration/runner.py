@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
+from orchestration.lib.build_copy import run_lock
 from orchestration.lib.sql import sql_identifier
 from orchestration.settings import Settings
 from orchestration.transform.project import prepare_manifest
@@ -19,10 +20,21 @@ class RunOutcome:
     run_id: str
     settings: Settings
     failures: list[str] = field(default_factory=list)
+    quarantine_file: Path | None = None
 
     def format_failure(self) -> str:
-        lines = [f"Run {self.run_id} failed; the last good publication is unchanged."]
+        lines = [
+            f"Run {self.run_id} failed: nothing was published, and the BI file "
+            f"{self.settings.published_path} is the last good publication, unchanged."
+        ]
         lines += [f"  - {failure}" for failure in self.failures]
+        if self.quarantine_file:
+            lines.append(f"Rows quarantined or parked by this run: {self.quarantine_file}")
+        if self.settings.build_path.exists():
+            lines.append(
+                f"The failed build is kept for inspection at {self.settings.build_path}; the "
+                "next run starts from the last good state."
+            )
         lines.append(
             "Fix the cause and run again. Run history is kept in "
             f"DAGSTER_HOME={self.settings.dagster_home}."
@@ -34,6 +46,11 @@ class RunOutcome:
             [
                 f"Run {self.run_id} succeeded in {seconds:.0f} s.",
                 *ingest_summary_lines(self.settings.warehouse_path),
+                *(
+                    [f"Rows quarantined or parked by this run: {self.quarantine_file}"]
+                    if self.quarantine_file
+                    else []
+                ),
                 *published_summary_lines(self.settings.published_path),
             ]
         )
@@ -69,38 +86,61 @@ def published_summary_lines(published_path: Path) -> list[str]:
 
 
 def _failure_messages(result) -> list[str]:
-    messages = []
+    """One line per failed check (its own message: table, counts, sample), then the steps
+    that failed for another reason. A step that failed only because its blocking checks did
+    is not repeated."""
+    checks, steps = [], []
     for event in result.all_events:
-        if event.event_type == DagsterEventType.STEP_FAILURE:
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                key = evaluation.asset_check_key
+                where = f"check {key.name} on {key.asset_key.to_user_string()} failed"
+                checks.append(
+                    f"{where}: {evaluation.description}" if evaluation.description else where
+                )
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             text = (error.message or "").strip() if error else ""
             user = event.step_failure_data.user_failure_data
             if user and user.description:
                 text = user.description
-            messages.append(f"{event.step_key}: {text}")
-        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                key = evaluation.asset_check_key
-                messages.append(f"check {key.name} on {key.asset_key.to_user_string()} failed")
-    return messages or ["the run failed without a step failure; see the run log above"]
+            if not text.startswith(_BLOCKING_CHECKS_FAILED):
+                steps.append(f"{event.step_key}: {text}")
+    return checks + steps or ["the run failed without a step failure; see the run log above"]
+
+
+# How Dagster words a step failure caused by its failed blocking checks.
+_BLOCKING_CHECKS_FAILED = "dagster._core.errors.DagsterAssetCheckFailedError"
+
+
+def _quarantine_file(result) -> Path | None:
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            value = event.event_specific_data.materialization.metadata.get("quarantine_file")
+            if value is not None:
+                return Path(value.value)
+    return None
 
 
 def run_pipeline(settings: Settings, instance: DagsterInstance | None = None) -> RunOutcome:
-    """Materialize ingest -> dbt build -> publish in this process through the real Definitions."""
+    """Materialize ingest -> dbt build -> checks -> publish in this process through the real
+    Definitions, holding the home's run lock."""
     prepare_manifest()
     from orchestration.definitions import RECALL_JOB_NAME, build_definitions
 
     job = build_definitions(settings).resolve_job_def(RECALL_JOB_NAME)
     instance = instance or DagsterInstance.get()
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-    )
+    with run_lock(settings):
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     return RunOutcome(
         success=result.success,
         run_id=result.run_id,
         settings=settings,
         failures=[] if result.success else _failure_messages(result),
+        quarantine_file=_quarantine_file(result),
     )

@@ -16,8 +16,15 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
+
+# Every SPEC var has its default in dbt_project.yml, the gates' too: one place to read them.
+PROJECT_VARS: Mapping[str, object] = yaml.safe_load(
+    (PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")
+)["vars"]
 
 DEFAULT_HOME = Path("data")
 DEFAULT_TIMEZONE = "UTC"
@@ -40,11 +47,35 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     currency: str = DEFAULT_CURRENCY
     as_of_date: date | None = None  # None: the latest transaction date (dbt's as_of_date)
+    # Run-level gates (SPEC §7) and the freshness check.
+    max_quarantine_share: float = PROJECT_VARS["max_quarantine_share"]
+    min_volume_ratio: float = PROJECT_VARS["min_volume_ratio"]
+    freshness_lag_days: int = PROJECT_VARS["freshness_lag_days"]
+    allow_shrink: bool = False  # a deliberate rebuild may publish smaller tables
 
     @property
     def warehouse_path(self) -> Path:
-        """The working DuckDB file the pipeline writes (never read by BI)."""
+        """The working DuckDB file as of the last publication: raw, ingest state and every
+        dbt layer that passed the checks. Never opened by BI, and never written in place: a
+        run works on a copy (``build_path``) that replaces it once published."""
         return self.home / "warehouse.duckdb"
+
+    @property
+    def build_path(self) -> Path:
+        """This run's copy of the working file, where ingest and dbt write and the checks
+        read (write-audit-publish). Kept after a failed run for inspection; the next run
+        starts a fresh one. Same file name, so dbt's database name stays ``warehouse``."""
+        return self.home / "build" / "warehouse.duckdb"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        """One CSV per run of the rows it quarantined or parked, for operators."""
+        return self.home / "quarantine"
+
+    @property
+    def gx_dir(self) -> Path:
+        """Great Expectations validation results and data docs."""
+        return self.home / "gx"
 
     @property
     def published_path(self) -> Path:
@@ -63,12 +94,20 @@ _SOURCES = {
     "timezone": ("--timezone", "RECALL_TIMEZONE"),
     "currency": ("--currency", "RECALL_CURRENCY"),
 }
+# The gate vars, set by RECALL_VAR_<NAME> (a run refusing a delivery names the variable).
+_GATE_VARS = {
+    "max_quarantine_share": float,
+    "min_volume_ratio": float,
+    "freshness_lag_days": int,
+}
+_KIND_NAMES = {float: "a number", int: "a whole number"}
 
 
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
     today: date | None = None,
+    allow_shrink: bool = False,
     **options: str | Path | date | None,
 ) -> Settings:
     """Settings from ``options`` (the command line; None means not given), else the RECALL_*
@@ -77,7 +116,9 @@ def load_settings(
     Raises :class:`SettingsError` naming the option or variable of a value that is not a
     known timezone, a currency code or a date, or of an as-of date after ``today`` (default:
     the current date in the reporting timezone): a business date that has not happened yet
-    would describe every customer as lapsing (SPEC §4).
+    would describe every customer as lapsing (SPEC §4). The gate vars come from
+    ``RECALL_VAR_MAX_QUARANTINE_SHARE``, ``RECALL_VAR_MIN_VOLUME_RATIO`` and
+    ``RECALL_VAR_FRESHNESS_LAG_DAYS``, else dbt_project.yml.
     """
     env = os.environ if environ is None else environ
     unknown = set(options) - set(_SOURCES)
@@ -104,7 +145,36 @@ def load_settings(
         timezone=zone,
         currency=_currency(*currency) if currency else DEFAULT_CURRENCY,
         as_of_date=_as_of_date(*as_of, zone, today) if as_of else None,
+        allow_shrink=allow_shrink,
+        **_gate_vars(env),
     )
+
+
+def _gate_vars(env: Mapping[str, str]) -> dict[str, float | int]:
+    values: dict[str, float | int] = {}
+    for name, kind in _GATE_VARS.items():
+        variable = f"RECALL_VAR_{name.upper()}"
+        text = env.get(variable, "").strip()
+        if not text:
+            continue
+        try:
+            value = kind(text)
+        except ValueError as error:
+            raise SettingsError(variable, f"{text!r} is not {_KIND_NAMES[kind]}") from error
+        values[name] = value
+    share = values.get("max_quarantine_share", PROJECT_VARS["max_quarantine_share"])
+    ratio = values.get("min_volume_ratio", PROJECT_VARS["min_volume_ratio"])
+    lag = values.get("freshness_lag_days", PROJECT_VARS["freshness_lag_days"])
+    for name, value in (("max_quarantine_share", share), ("min_volume_ratio", ratio)):
+        if not 0 <= value <= 1:
+            raise SettingsError(
+                f"RECALL_VAR_{name.upper()}", f"{value} is not a share: use a number in [0, 1]"
+            )
+    if lag < 0:
+        raise SettingsError(
+            "RECALL_VAR_FRESHNESS_LAG_DAYS", f"{lag} is negative: use a number of days >= 0"
+        )
+    return values
 
 
 def is_quick_start(environ: Mapping[str, str] | None = None, *, landing_given: bool) -> bool:

@@ -1,20 +1,33 @@
-"""Ingest: landing files -> raw tables, with quarantine, parking and a load manifest."""
+"""Ingest: landing files -> raw tables of this run's build copy, with quarantine, parking and
+a load manifest; the quarantine-share gate (SPEC §7) is checked here, where the run's counts
+are known."""
 
 from collections.abc import Iterator
 
+import duckdb
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
     Failure,
     MaterializeResult,
+    MetadataValue,
     ResourceParam,
     multi_asset,
 )
 
+from orchestration.checks.gates import quarantine_share_gate, top_quarantine_reasons
 from orchestration.contract import SOURCES
 from orchestration.ingest import LandingFileError, ingest_landing
+from orchestration.ingest.quarantine_file import write_quarantine_file
+from orchestration.ingest.summary import IngestSummary, SourceTotals
+from orchestration.lib.build_copy import start_build
 from orchestration.settings import Settings
+
+QUARANTINE_SHARE_CHECK = "max_quarantine_share"
 
 
 def raw_asset_key(source_name: str) -> AssetKey:
@@ -32,23 +45,62 @@ def raw_asset_key(source_name: str) -> AssetKey:
         )
         for source in SOURCES
     ],
+    check_specs=[
+        AssetCheckSpec(
+            QUARANTINE_SHARE_CHECK,
+            asset=raw_asset_key(source.name),
+            blocking=True,
+            description="Rows quarantined in this run are at most max_quarantine_share of "
+            "the source's rows read in this run.",
+        )
+        for source in SOURCES
+    ],
     can_subset=False,
 )
 def landing_ingest(
     context: AssetExecutionContext, recall: ResourceParam[Settings]
-) -> Iterator[MaterializeResult]:
-    """Load every new landing file once, in one transaction: contacts first, then the rest."""
+) -> Iterator[MaterializeResult | AssetCheckResult]:
+    """Start this run's build copy, then load every new landing file once, in one
+    transaction: contacts first, then the rest."""
+    build = start_build(recall, context.run.run_id)
     try:
-        summary = ingest_landing(recall, progress=context.log.info)
+        summary = ingest_landing(recall, progress=context.log.info, database=build)
     except LandingFileError as error:
         raise Failure(description=str(error)) from error
     context.log.info(summary.format())
+    quarantine_file, held_rows = write_quarantine_file(
+        build, recall.quarantine_dir, summary.loaded_at, context.run.run_id
+    )
+    if quarantine_file:
+        context.log.info(f"{held_rows:,} quarantined or parked rows written to {quarantine_file}")
     metadata = summary.as_metadata()
     for source in SOURCES:
         prefix = f"{source.name}."
-        yield MaterializeResult(
-            asset_key=raw_asset_key(source.name),
-            metadata={
-                k.removeprefix(prefix): v for k, v in metadata.items() if k.startswith(prefix)
-            },
-        )
+        source_metadata = {
+            k.removeprefix(prefix): v for k, v in metadata.items() if k.startswith(prefix)
+        }
+        if quarantine_file:
+            source_metadata["quarantine_file"] = MetadataValue.path(str(quarantine_file))
+        yield MaterializeResult(asset_key=raw_asset_key(source.name), metadata=source_metadata)
+    yield from _quarantine_share_checks(recall, build, summary, quarantine_file)
+
+
+def _quarantine_share_checks(
+    recall: Settings, build, summary: IngestSummary, quarantine_file
+) -> Iterator[AssetCheckResult]:
+    totals = {s.source: s for s in summary.sources}
+    with duckdb.connect(str(build), read_only=True) as con:
+        for source in SOURCES:
+            source_totals = totals.get(source.name, SourceTotals(source.name))
+            reasons = top_quarantine_reasons(con, source.name, summary.loaded_at)
+            gate = quarantine_share_gate(
+                source_totals, recall.max_quarantine_share, reasons, quarantine_file
+            )
+            yield AssetCheckResult(
+                asset_key=raw_asset_key(source.name),
+                check_name=QUARANTINE_SHARE_CHECK,
+                passed=gate.passed,
+                severity=AssetCheckSeverity.ERROR,
+                description=gate.description,
+                metadata=dict(gate.metadata),
+            )

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -59,8 +60,12 @@ def ingest_landing(
     *,
     loaded_at: datetime | None = None,
     progress: Progress | None = None,
+    database: Path | None = None,
 ) -> IngestSummary:
     """Load every new landing file into the warehouse and report what happened.
+
+    ``database`` (default: the working file) is the DuckDB file to load into; a run loads
+    into its build copy (``lib/build_copy.py``).
 
     ``loaded_at`` (default: now) is the load time recorded on every row and used by the
     future-timestamp rule; a naive value is taken as UTC. ``progress`` receives short
@@ -81,8 +86,9 @@ def ingest_landing(
             "RECALL_LANDING (recall generate writes a sample). Nothing was loaded."
         )
 
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(settings)
+    database = database or settings.warehouse_path
+    database.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(database)
     try:
         create_tables(con)
         plans = plan_files(con, files)
@@ -119,12 +125,12 @@ def ingest_landing(
     return summary
 
 
-def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
+def _connect(database: Path) -> duckdb.DuckDBPyConnection:
     try:
-        con = duckdb.connect(str(settings.warehouse_path))
+        con = duckdb.connect(str(database))
     except duckdb.IOException as error:
         raise RuntimeError(
-            f"Cannot open the warehouse file {settings.warehouse_path} for writing: {error}. "
+            f"Cannot open the warehouse file {database} for writing: {error}. "
             "DuckDB allows one writer: close other programs that have it open (a DuckDB "
             "shell, a notebook, a BI tool; BI should read the published file) and run again."
         ) from error

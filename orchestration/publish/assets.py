@@ -1,4 +1,5 @@
-"""Publish: the marts, once built and tested, swapped atomically into the BI file."""
+"""Publish: the marts of this run's build copy, once built and checked, swapped atomically
+into the BI file; then the build copy becomes the working file."""
 
 from dagster import (
     AssetExecutionContext,
@@ -9,30 +10,30 @@ from dagster import (
     asset,
 )
 
+from orchestration.lib.build_copy import check_build, promote_build
 from orchestration.publish.bi_file import publish_marts
 from orchestration.settings import Settings
-from orchestration.transform.assets import recall_dbt_models
+from orchestration.transform.assets import mart_keys
 from orchestration.transform.project import recall_dbt_project
-
-
-def _mart_keys() -> list[AssetKey]:
-    return [key for key in recall_dbt_models.keys if key.path[0] == "marts"]
 
 
 @asset(
     key=AssetKey(["published", "recall_duckdb"]),
-    deps=_mart_keys(),
+    deps=mart_keys(),
     group_name="publish",
     description="The read-only DuckDB file BI tools open: every mart, no personal data.",
 )
 def published_warehouse(
     context: AssetExecutionContext, recall: ResourceParam[Settings]
 ) -> MaterializeResult:
+    context.log.info(f"Publishing the checked marts to {recall.published_path}")
     result = publish_marts(
-        recall.warehouse_path,
+        check_build(recall, context.run.run_id),
         recall.published_path,
         manifest_path=recall_dbt_project.manifest_path,
     )
+    # After the BI file: a run killed in between publishes the same tables again next time.
+    promote_build(recall)
     context.log.info(f"Published {len(result.row_counts)} tables to {result.path}")
     return MaterializeResult(
         metadata={

@@ -4,7 +4,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, ResourceParam
+from dagster import AssetExecutionContext, AssetKey, ResourceParam
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -12,6 +12,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.lib.build_copy import check_build
 from orchestration.settings import Settings
 from orchestration.transform.command import dbt_build_args
 from orchestration.transform.project import recall_dbt_project
@@ -39,11 +40,21 @@ translator = LayerTranslator(DagsterDbtTranslatorSettings(enable_source_tests_as
 def recall_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, recall: ResourceParam[Settings]
 ) -> Iterator[Any]:
-    # profiles.yml locates the working DuckDB file through RECALL_HOME; dbt runs as a
-    # subprocess that inherits this environment.
+    # profiles.yml locates the file dbt writes, this run's build copy, through
+    # RECALL_BUILD_DATABASE; dbt runs as a subprocess that inherits this environment.
     os.environ["RECALL_HOME"] = str(recall.home)
+    os.environ["RECALL_BUILD_DATABASE"] = str(check_build(recall, context.run.run_id))
     context.log.info(
         f"Building the warehouse as of {recall.as_of_date or 'the latest transaction date'} "
         f"({recall.timezone}, {recall.currency})"
     )
-    yield from dbt.cli(dbt_build_args(recall), context=context).stream()
+    try:
+        yield from dbt.cli(dbt_build_args(recall), context=context).stream()
+    finally:
+        # Anything else that runs dbt in this process builds the working file again.
+        del os.environ["RECALL_BUILD_DATABASE"]
+
+
+def mart_keys() -> list[AssetKey]:
+    """The published tables: every model of models/marts/."""
+    return [key for key in recall_dbt_models.keys if key.path[0] == "marts"]

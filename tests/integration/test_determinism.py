@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import DagsterInstance
+from integration_helpers import differences
 
 from orchestration.ingest import ingest_landing
 from orchestration.runner import run_pipeline
@@ -56,38 +57,6 @@ def _run(settings: Settings, threads: int, monkeypatch: pytest.MonkeyPatch) -> N
     with DagsterInstance.ephemeral() as instance:
         outcome = run_pipeline(settings, instance=instance)
     assert outcome.success, outcome.format_failure()
-
-
-def _differences(first: Path, second: Path) -> dict[str, tuple[int, int, int]]:
-    """Per published table: rows only in the first, rows only in the second (EXCEPT ALL on
-    every column, both ways), and the row count of the first."""
-    con = duckdb.connect()
-    con.execute(f"attach '{first}' as a (read_only)")
-    con.execute(f"attach '{second}' as b (read_only)")
-    tables = {
-        db: sorted(
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where database_name = ?", [db]
-            ).fetchall()
-        )
-        for db in ("a", "b")
-    }
-    assert tables["a"] == tables["b"]
-    differences = {}
-    for table in tables["a"]:
-        only_a, only_b, rows = (
-            con.execute(
-                f"select count(*) from (from a.{table} except all from b.{table})"
-            ).fetchone()[0],
-            con.execute(
-                f"select count(*) from (from b.{table} except all from a.{table})"
-            ).fetchone()[0],
-            con.execute(f"select count(*) from a.{table}").fetchone()[0],
-        )
-        differences[table] = (only_a, only_b, rows)
-    con.close()
-    return differences
 
 
 def _rebuild(model: str, settings: Settings, threads: int, target: Path) -> None:
@@ -146,7 +115,10 @@ def test_threads_and_file_order_do_not_change_any_published_figure(
 
     # Newest files first, in three deliveries (transactions before their contacts, so rows
     # park and load later), plus a file of rows that are quarantined; four dbt threads.
-    other = Settings(home=tmp_path / "other", landing_dir=tmp_path / "other_landing")
+    # The planted bad rows may arrive with few good ones: this test is not about the gate.
+    other = Settings(
+        home=tmp_path / "other", landing_dir=tmp_path / "other_landing", max_quarantine_share=1.0
+    )
     newest_first = sorted(files, key=lambda p: p.name, reverse=True)
     third = len(newest_first) // 3
     for delivery in (newest_first[:third], newest_first[third : 2 * third]):
@@ -156,13 +128,11 @@ def test_threads_and_file_order_do_not_change_any_published_figure(
     _bad_transactions(other.landing_dir, sorted((source / "transactions").glob("*.csv"))[0])
     _run(other, threads=4, monkeypatch=monkeypatch)
 
-    differences = _differences(one.published_path, other.published_path)
+    found = differences(one.published_path, other.published_path)
 
-    assert {table: diff[:2] for table, diff in differences.items()} == dict.fromkeys(
-        differences, (0, 0)
-    )
-    assert all(rows > 0 for _, _, rows in differences.values())
-    assert "lapsed_pool_monthly" in differences
+    assert {table: diff[:2] for table, diff in found.items()} == dict.fromkeys(found, (0, 0))
+    assert all(rows > 0 for _, _, rows in found.values())
+    assert "lapsed_pool_monthly" in found
 
     # The thread interleaving differs from build to build: a sum that depends on the order
     # its terms arrive in shows on some builds only, so the KPI mart is built a few times more.

@@ -98,7 +98,7 @@ def _write_rates(landing: Path, first: date, last: date) -> None:
             day += timedelta(days=7)
 
 
-def test_in_eur_the_history_waits_in_quarantine_until_its_rates_land(
+def test_in_eur_the_history_is_refused_until_its_rates_land(
     tmp_path: Path, history, dbt_manifest: Path
 ) -> None:
     source_landing, truth = history
@@ -112,14 +112,19 @@ def test_in_eur_the_history_waits_in_quarantine_until_its_rates_land(
         as_of_date=END,
     )
     facts = ("campaigns", "recall_touches", "transactions")
+    # Every fact lacks a rate: far above max_quarantine_share, so the run publishes nothing
+    # and says why.
     with DagsterInstance.ephemeral() as instance:
         outcome = run_pipeline(settings, instance=instance)
-    assert outcome.success, outcome.format_failure()
-    assert _query(
-        settings.warehouse_path,
-        "select source, reason, count(*) from ingest.quarantine group by all order by 1",
-    ) == [(source, "no_rate_for_date", truth["counts"][source]) for source in facts]
+    assert not outcome.success
+    assert not settings.published_path.exists()
+    assert any(
+        f.startswith("check max_quarantine_share on raw/transactions failed: transactions: ")
+        and "Top reasons: no_rate_for_date" in f
+        for f in outcome.failures
+    ), outcome.failures
 
+    # The refused delivery left nothing behind: once its rates land, it loads in full.
     _write_rates(landing, date(1995, 12, 1), END)
     with DagsterInstance.ephemeral() as instance:
         outcome = run_pipeline(settings, instance=instance)
@@ -128,9 +133,9 @@ def test_in_eur_the_history_waits_in_quarantine_until_its_rates_land(
     assert _query(settings.warehouse_path, "select count(*) from ingest.quarantine") == [(0,)]
     assert _query(
         settings.warehouse_path,
-        "select source, released_to, count(*) from ingest.quarantine_released "
-        "group by all order by 1",
-    ) == [(source, "load", truth["counts"][source]) for source in facts]
+        "select source, sum(rows_loaded) from ingest.file_reconciliation "
+        "where source <> 'contacts' and source <> 'currency_rates' group by 1 order by 1",
+    ) == [(source, truth["counts"][source]) for source in facts]
     assert _query(
         settings.warehouse_path,
         "select count(*) from ingest.file_reconciliation where not reconciles",

@@ -48,7 +48,7 @@ def test_run_on_a_missing_or_empty_landing_directory_fails_and_publishes_nothing
     assert result.exit_code == 1
     problem = "does not exist" if state == "missing" else "holds no files"
     assert f"The landing directory {landing} {problem}" in result.output
-    assert "the last good publication is unchanged" in result.output
+    assert "nothing was published" in result.output
     home = Path(os.environ["RECALL_HOME"])
     assert not (home / "published" / "recall.duckdb").exists()
     assert not (landing / "contacts").exists()  # no sample was generated there

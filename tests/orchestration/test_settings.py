@@ -152,3 +152,44 @@ def test_today_is_the_date_in_the_reporting_timezone() -> None:
     assert ahead.as_of_date.isoformat() == kiritimati_today
     with pytest.raises(SettingsError, match=r"is after today \(.* in Pacific/Pago_Pago\)"):
         load_settings({}, timezone="Pacific/Pago_Pago", as_of_date=kiritimati_today)
+
+
+def test_the_gate_vars_default_to_dbt_project_and_are_set_by_recall_var_variables() -> None:
+    defaults = load_settings({})
+    assert (
+        defaults.max_quarantine_share,
+        defaults.min_volume_ratio,
+        defaults.freshness_lag_days,
+        defaults.allow_shrink,
+    ) == (0.05, 0.5, 7, False)
+
+    settings = load_settings(
+        {
+            "RECALL_VAR_MAX_QUARANTINE_SHARE": "0.2",
+            "RECALL_VAR_MIN_VOLUME_RATIO": "0",
+            "RECALL_VAR_FRESHNESS_LAG_DAYS": "30",
+        },
+        allow_shrink=True,
+    )
+    assert (
+        settings.max_quarantine_share,
+        settings.min_volume_ratio,
+        settings.freshness_lag_days,
+        settings.allow_shrink,
+    ) == (0.2, 0.0, 30, True)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("RECALL_VAR_MAX_QUARANTINE_SHARE", "1.5", "1.5 is not a share: use a number in [0, 1]"),
+        ("RECALL_VAR_MIN_VOLUME_RATIO", "half", "'half' is not a number"),
+        ("RECALL_VAR_FRESHNESS_LAG_DAYS", "-1", "-1 is negative: use a number of days >= 0"),
+        ("RECALL_VAR_FRESHNESS_LAG_DAYS", "2.5", "'2.5' is not a whole number"),
+    ],
+)
+def test_a_bad_gate_var_names_its_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({variable: value})
+
+    assert (raised.value.source, raised.value.message) == (variable, message)

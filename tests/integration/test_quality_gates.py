@@ -1,0 +1,125 @@
+"""Write-audit-publish through the real Dagster job: a delivery or a build that fails a gate
+publishes nothing, and the BI file keeps its bytes."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+from integration_helpers import copy_home, sha256
+
+from orchestration.contract import SOURCES_BY_NAME
+from orchestration.runner import RunOutcome, run_pipeline
+from orchestration.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+BAD_ROWS = 200
+TRANSACTION_COLUMNS = SOURCES_BY_NAME["transactions"].column_names
+
+
+def _query(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def _run(settings: Settings) -> RunOutcome:
+    with DagsterInstance.ephemeral() as instance:
+        return run_pipeline(settings, instance=instance)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, published_home: Path, landings) -> Settings:
+    """A copy of a home with one good publication, and a copy of its landing directory."""
+    home = copy_home(published_home, tmp_path / "home")
+    landing = tmp_path / "landing"
+    shutil.copytree(landings[0], landing)
+    return Settings(home=home, landing_dir=landing)
+
+
+def _deliver_unknown_currency(landing: Path) -> Path:
+    path = landing / "transactions" / "2026-11-extra.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TRANSACTION_COLUMNS)
+        for number in range(BAD_ROWS):
+            row = (f"X{number:05d}", "C0000001", "2026-10-30T10:00:00+00:00", "purchase")
+            writer.writerow([*row, "12.50", "XYZ", "web", "groceries"])
+    return path
+
+
+def test_a_delivery_in_an_unknown_currency_fails_and_leaves_the_bi_file_untouched(
+    settings: Settings,
+) -> None:
+    published = sha256(settings.published_path)
+    working = sha256(settings.warehouse_path)
+    _deliver_unknown_currency(settings.landing_dir)
+
+    outcome = _run(settings)
+
+    assert not outcome.success
+    assert sha256(settings.published_path) == published
+    assert sha256(settings.warehouse_path) == working
+    assert len(outcome.failures) == 1
+    failure = outcome.failures[0]
+    assert failure.startswith(
+        f"check max_quarantine_share on raw/transactions failed: transactions: {BAD_ROWS} of "
+        f"{BAD_ROWS} rows read in this run were quarantined (100.0%, above "
+        "max_quarantine_share 0.05). Top reasons: unknown_currency 200, e.g. "
+        "2026-11-extra.csv row 1 (currency 'XYZ' has no rates"
+    )
+    assert '"transaction_id":"X00000"' in failure
+    assert "nothing was published" in outcome.format_failure()
+
+    # The operator reads the held-back rows without opening any DuckDB file.
+    with outcome.quarantine_file.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert outcome.quarantine_file.parent == settings.quarantine_dir
+    assert len(rows) == BAD_ROWS
+    assert {(r["status"], r["source"], r["reason"]) for r in rows} == {
+        ("quarantined", "transactions", "unknown_currency")
+    }
+    assert [int(r["row_number"]) for r in rows] == list(range(1, BAD_ROWS + 1))
+
+    # The failed build stays for inspection; the working file above never saw the delivery.
+    assert _query(
+        settings.build_path,
+        "select count(*) from ingest.quarantine where reason = 'unknown_currency'",
+    ) == [(BAD_ROWS,)]
+
+
+def test_a_table_shrinking_below_the_volume_ratio_fails_unless_the_shrink_is_allowed(
+    settings: Settings,
+) -> None:
+    published = sha256(settings.published_path)
+    (before,) = _query(settings.published_path, "select count(*) from fct_transactions")[0]
+    earlier = Settings(
+        home=settings.home, landing_dir=settings.landing_dir, as_of_date=date(2024, 1, 31)
+    )
+
+    outcome = _run(earlier)
+
+    assert not outcome.success
+    assert sha256(settings.published_path) == published
+    (after,) = _query(earlier.build_path, "select count(*) from marts.fct_transactions")[0]
+    assert after < before / 2
+    assert (
+        "check min_volume_ratio on marts/fct_transactions failed: fct_transactions: "
+        f"{after:,} rows against {before:,} in the last publication"
+    ) in "\n".join(outcome.failures)
+
+    allowed = Settings(
+        home=settings.home,
+        landing_dir=settings.landing_dir,
+        as_of_date=date(2024, 1, 31),
+        allow_shrink=True,
+    )
+    outcome = _run(allowed)
+
+    assert outcome.success, outcome.format_failure()
+    assert _query(settings.published_path, "select count(*) from fct_transactions") == [(after,)]
