@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
+from expectations import data_docs_index
 from orchestration.lib.build_copy import run_lock
 from orchestration.lib.sql import sql_identifier
 from orchestration.settings import Settings
@@ -30,6 +31,7 @@ class RunOutcome:
         lines += [f"  - {failure}" for failure in self.failures]
         if self.quarantine_file:
             lines.append(f"Rows quarantined or parked by this run: {self.quarantine_file}")
+        lines += self._data_docs_lines()
         if self.settings.build_path.exists():
             lines.append(
                 f"The failed build is kept for inspection at {self.settings.build_path}; the "
@@ -52,8 +54,13 @@ class RunOutcome:
                     else []
                 ),
                 *published_summary_lines(self.settings.published_path),
+                *self._data_docs_lines(),
             ]
         )
+
+    def _data_docs_lines(self) -> list[str]:
+        index = data_docs_index(self.settings.gx_dir)
+        return [f"Data quality results (open in a browser): {index}"] if index.exists() else []
 
 
 def ingest_summary_lines(warehouse_path: Path) -> list[str]:
@@ -85,7 +92,7 @@ def published_summary_lines(published_path: Path) -> list[str]:
     return lines
 
 
-def _failure_messages(result) -> list[str]:
+def failure_messages(result) -> list[str]:
     """One line per failed check (its own message: table, counts, sample), then the steps
     that failed for another reason. A step that failed only because its blocking checks did
     is not repeated."""
@@ -141,6 +148,6 @@ def run_pipeline(settings: Settings, instance: DagsterInstance | None = None) ->
         success=result.success,
         run_id=result.run_id,
         settings=settings,
-        failures=[] if result.success else _failure_messages(result),
+        failures=[] if result.success else failure_messages(result),
         quarantine_file=_quarantine_file(result),
     )

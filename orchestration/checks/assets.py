@@ -21,6 +21,7 @@ from orchestration.checks.gates import (
     table_row_counts,
     volume_gate,
 )
+from orchestration.checks.suites import SUITE_CHECKS
 from orchestration.lib.build_copy import check_build
 from orchestration.publish.bi_file import MARTS_SCHEMA
 from orchestration.settings import Settings
@@ -90,4 +91,4 @@ def transactions_freshness(
     )
 
 
-GATE_CHECKS = [published_volume, transactions_freshness]
+GATE_CHECKS = [published_volume, transactions_freshness, *SUITE_CHECKS]

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import csv
 import shutil
+import uuid
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 from integration_helpers import copy_home, sha256
 
+from orchestration.checks.assets import published_volume
+from orchestration.checks.suites import warehouse_expectations
 from orchestration.contract import SOURCES_BY_NAME
-from orchestration.runner import RunOutcome, run_pipeline
+from orchestration.definitions import RECALL_JOB_NAME, build_definitions
+from orchestration.lib.build_copy import start_build
+from orchestration.runner import RunOutcome, failure_messages, run_pipeline
 from orchestration.settings import Settings
 
 pytestmark = pytest.mark.integration
 
 BAD_ROWS = 200
+PUBLISHED = AssetKey(["published", "recall_duckdb"])
 TRANSACTION_COLUMNS = SOURCES_BY_NAME["transactions"].column_names
 
 
@@ -123,3 +129,38 @@ def test_a_table_shrinking_below_the_volume_ratio_fails_unless_the_shrink_is_all
 
     assert outcome.success, outcome.format_failure()
     assert _query(settings.published_path, "select count(*) from fct_transactions") == [(after,)]
+
+
+def test_a_planted_bad_mart_row_blocks_publication_with_one_clear_message(
+    settings: Settings,
+) -> None:
+    """The checks and the publication of the real job, on a build whose KPI mart has one
+    recall rate above 1, as a faulty model would leave it between dbt and the checks."""
+    published = sha256(settings.published_path)
+    run_id = str(uuid.uuid4())
+    build = start_build(settings, run_id)  # the marts as the last dbt build left them
+    with duckdb.connect(str(build)) as con:
+        month, channel, tier, campaign = con.execute(
+            "update marts.recall_kpis_monthly set recall_rate = 1.5 where rowid = "
+            "(select min(rowid) from marts.recall_kpis_monthly where contacted_customers > 0) "
+            "returning month, channel, recall_tier, campaign_id"
+        ).fetchone()
+    job = build_definitions(settings).resolve_job_def(RECALL_JOB_NAME)
+    checks = {*published_volume.check_keys, *warehouse_expectations.check_keys}
+    subset = job.get_subset(asset_selection={PUBLISHED}, asset_check_selection=checks)
+
+    with DagsterInstance.ephemeral() as instance:
+        result = subset.execute_in_process(run_id=run_id, instance=instance, raise_on_error=False)
+
+    assert not result.success
+    assert sha256(settings.published_path) == published
+    assert not any(
+        e.step_key == "published__recall_duckdb" for e in result.all_events if e.is_step_start
+    )
+    (failure,) = failure_messages(result)
+    assert failure.startswith(
+        "check expectations on marts/recall_kpis_monthly failed: marts.recall_kpis_monthly: "
+        "recall_rate in [0, 1]: 1 unexpected row, e.g. {"
+    )
+    assert "1.5" in failure and str(month) in failure and campaign in failure
+    assert (channel, tier) != (None, None)
