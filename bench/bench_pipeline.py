@@ -1,5 +1,6 @@
 """Pipeline benchmark: generate N customers, then time one full run (ingest, dbt build,
-publish) and a second run with nothing new, per step.
+checks, publish) and a second run with nothing new, per step, with the share of each run
+the Great Expectations suites take (target: at most 10%).
 
     python3 -m uv run python bench/bench_pipeline.py --customers 100000 1000000
 
@@ -22,6 +23,9 @@ from dagster import DagsterEventType, DagsterInstance
 from orchestration.runner import run_pipeline
 from orchestration.settings import Settings
 from sample_data import generate
+
+# The Dagster steps that run the Great Expectations suites (orchestration/checks/suites.py).
+SUITE_STEPS = ("raw_expectations", "warehouse_expectations")
 
 
 def _step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
@@ -57,9 +61,10 @@ def bench(customers: int, seed: int, work: Path) -> dict:
             report[f"{label}_s"] = round(time.perf_counter() - started, 1)
             if not outcome.success:
                 raise SystemExit(outcome.format_failure())
-            report[f"{label}_steps_s"] = {
-                k: round(v, 1) for k, v in _step_seconds(instance, outcome.run_id).items()
-            }
+            steps = _step_seconds(instance, outcome.run_id)
+            report[f"{label}_steps_s"] = {k: round(v, 1) for k, v in steps.items()}
+            suites_s = sum(steps.get(step, 0.0) for step in SUITE_STEPS)
+            report[f"{label}_expectations_share"] = round(suites_s / report[f"{label}_s"], 3)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         report["raw_transactions"] = con.execute(
             "select count(*) from raw.transactions"
