@@ -3,6 +3,7 @@ a load manifest; the quarantine-share gate (SPEC §7) is checked here, where the
 are known."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 from dagster import (
@@ -86,7 +87,7 @@ def landing_ingest(
 
 
 def _quarantine_share_checks(
-    recall: Settings, build, summary: IngestSummary, quarantine_file
+    recall: Settings, build: Path, summary: IngestSummary, quarantine_file: Path | None
 ) -> Iterator[AssetCheckResult]:
     totals = {s.source: s for s in summary.sources}
     with duckdb.connect(str(build), read_only=True) as con:

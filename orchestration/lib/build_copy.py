@@ -22,7 +22,8 @@ import duckdb
 
 from orchestration.settings import Settings
 
-_RUN_FILE = "run_id"
+# Beside the build copy: the Dagster run that started it.
+RUN_ID_FILE = "run_id"
 
 
 class BuildCopyError(RuntimeError):
@@ -71,14 +72,14 @@ def start_build(settings: Settings, run_id: str) -> Path:
         # replays it on open, so it travels with the copy.
         if _wal(settings.warehouse_path).exists():
             shutil.copyfile(_wal(settings.warehouse_path), _wal(settings.build_path))
-    (build_dir / _RUN_FILE).write_text(run_id, encoding="utf-8")
+    (build_dir / RUN_ID_FILE).write_text(run_id, encoding="utf-8")
     return settings.build_path
 
 
 def check_build(settings: Settings, run_id: str) -> Path:
     """The build copy of this run, or a clear error when this run did not start it (a run
     of part of the graph would otherwise build on, or publish, another run's copy)."""
-    marker = settings.build_path.parent / _RUN_FILE
+    marker = settings.build_path.parent / RUN_ID_FILE
     owner = marker.read_text(encoding="utf-8").strip() if marker.exists() else None
     if owner != run_id:
         raise BuildCopyError(

@@ -3,6 +3,8 @@ definitions, twice (the second run must load nothing new)."""
 
 from __future__ import annotations
 
+import collections
+import csv
 import json
 import subprocess
 import sys
@@ -117,6 +119,34 @@ def test_every_file_reconciles_and_quarantine_matches_the_planted_bad_rows(
         )
     )
     assert duplicates == {k: v for k, v in truth["exact_duplicates"].items() if v}
+
+
+def test_planted_bad_rows_are_quarantined_not_fatal_and_listed_for_the_operator(
+    settings: Settings, truth: dict, first_run
+) -> None:
+    """The run published, and its quarantine file lists each planted bad row (and each row
+    parked for an unknown contact) with its file and row number."""
+    assert first_run.success
+    with first_run.quarantine_file.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    listed = collections.Counter(
+        (r["source"], r["reason"]) for r in rows if r["status"] == "quarantined"
+    )
+    planted = {
+        (source, reason): n
+        for source, reasons in truth["dirty"].items()
+        for reason, n in reasons.items()
+        if n
+    }
+    assert dict(listed) == planted
+    (parked,) = _query(
+        settings.warehouse_path,
+        "select (select count(*) from ingest.parked_transactions)"
+        " + (select count(*) from ingest.parked_recall_touches)",
+    )[0]
+    assert sum(r["status"] == "parked" for r in rows) == parked
+    assert all(r["file_name"] and int(r["row_number"]) >= 1 for r in rows)
+    assert str(first_run.quarantine_file) in first_run.format_summary(1.0)
 
 
 def test_without_an_as_of_date_the_run_describes_the_latest_transaction_date(
