@@ -24,9 +24,14 @@ class RunOutcome:
     quarantine_file: Path | None = None
 
     def format_failure(self) -> str:
+        published = self.settings.published_path
         lines = [
-            f"Run {self.run_id} failed: nothing was published, and the BI file "
-            f"{self.settings.published_path} is the last good publication, unchanged."
+            f"Run {self.run_id} failed: nothing was published, and the BI file {published} "
+            + (
+                "is the last good publication, unchanged."
+                if published.exists()
+                else "has not been published yet."
+            )
         ]
         lines += [f"  - {failure}" for failure in self.failures]
         if self.quarantine_file:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
     ResourceParam,
@@ -55,14 +54,7 @@ def published_volume(
         gate = volume_gate(
             table, rows[table], published.get(table), recall.min_volume_ratio, recall.allow_shrink
         )
-        yield AssetCheckResult(
-            asset_key=key,
-            check_name=VOLUME_CHECK,
-            passed=gate.passed,
-            severity=AssetCheckSeverity.ERROR,
-            description=gate.description,
-            metadata=dict(gate.metadata),
-        )
+        yield gate.check_result(key, VOLUME_CHECK)
 
 
 @multi_asset_check(
@@ -81,14 +73,7 @@ def transactions_freshness(
 ) -> Iterator[AssetCheckResult]:
     as_of, newest = newest_transaction(check_build(recall, context.run.run_id))
     gate = freshness_gate(newest, as_of, recall.freshness_lag_days)
-    yield AssetCheckResult(
-        asset_key=FRESHNESS_ASSET,
-        check_name=FRESHNESS_CHECK,
-        passed=gate.passed,
-        severity=AssetCheckSeverity.ERROR,
-        description=gate.description,
-        metadata=dict(gate.metadata),
-    )
+    yield gate.check_result(FRESHNESS_ASSET, FRESHNESS_CHECK)
 
 
 GATE_CHECKS = [published_volume, transactions_freshness, *SUITE_CHECKS]

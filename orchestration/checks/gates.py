@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey
 
 from orchestration.ingest.summary import SourceTotals
 from orchestration.lib.sql import sql_identifier
@@ -24,6 +25,17 @@ class GateOutcome:
     passed: bool
     description: str
     metadata: Mapping[str, object] = field(default_factory=dict)
+
+    def check_result(self, asset_key: AssetKey, check_name: str) -> AssetCheckResult:
+        """The gate as a Dagster check result: a failure blocks everything downstream."""
+        return AssetCheckResult(
+            asset_key=asset_key,
+            check_name=check_name,
+            passed=self.passed,
+            severity=AssetCheckSeverity.ERROR,
+            description=self.description,
+            metadata=dict(self.metadata),
+        )
 
 
 @dataclass(frozen=True)

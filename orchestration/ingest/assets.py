@@ -8,7 +8,6 @@ from pathlib import Path
 import duckdb
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -97,11 +96,4 @@ def _quarantine_share_checks(
             gate = quarantine_share_gate(
                 source_totals, recall.max_quarantine_share, reasons, quarantine_file
             )
-            yield AssetCheckResult(
-                asset_key=raw_asset_key(source.name),
-                check_name=QUARANTINE_SHARE_CHECK,
-                passed=gate.passed,
-                severity=AssetCheckSeverity.ERROR,
-                description=gate.description,
-                metadata=dict(gate.metadata),
-            )
+            yield gate.check_result(raw_asset_key(source.name), QUARANTINE_SHARE_CHECK)
