@@ -15,10 +15,8 @@ import pytest
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 from integration_helpers import copy_home, sha256
 
-from orchestration.checks.assets import published_volume, transactions_freshness
 from orchestration.checks.suites import warehouse_expectations
 from orchestration.contract import SOURCES_BY_NAME
-from orchestration.definitions import RECALL_JOB_NAME, build_definitions
 from orchestration.lib.build_copy import RUN_ID_FILE, start_build
 from orchestration.runner import RunOutcome, failure_messages, run_pipeline
 from orchestration.settings import Settings
@@ -52,6 +50,10 @@ def settings(tmp_path: Path, published_home: Path, landings) -> Settings:
 def _check_and_publish(settings: Settings, run_id: str) -> ExecuteInProcessResult:
     """The checks between dbt and the publication, and the publication, of the real job, on
     the build copy of ``run_id`` as it stands."""
+    # These need the dbt manifest, which the session's dbt_manifest fixture prepares.
+    from orchestration.checks.assets import published_volume, transactions_freshness
+    from orchestration.definitions import RECALL_JOB_NAME, build_definitions
+
     job = build_definitions(settings).resolve_job_def(RECALL_JOB_NAME)
     checks = {
         *published_volume.check_keys,
@@ -159,12 +161,7 @@ def test_a_planted_bad_mart_row_blocks_publication_with_one_clear_message(
             "(select min(rowid) from marts.recall_kpis_monthly where contacted_customers > 0) "
             "returning month, channel, recall_tier, campaign_id"
         ).fetchone()
-    job = build_definitions(settings).resolve_job_def(RECALL_JOB_NAME)
-    checks = {*published_volume.check_keys, *warehouse_expectations.check_keys}
-    subset = job.get_subset(asset_selection={PUBLISHED}, asset_check_selection=checks)
-
-    with DagsterInstance.ephemeral() as instance:
-        result = subset.execute_in_process(run_id=run_id, instance=instance, raise_on_error=False)
+    result = _check_and_publish(settings, run_id)
 
     assert not result.success
     assert sha256(settings.published_path) == published
