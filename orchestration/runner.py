@@ -9,8 +9,8 @@ import duckdb
 from dagster import DagsterEventType, DagsterInstance
 
 from expectations import data_docs_index
+from orchestration.checks.gates import table_row_counts
 from orchestration.lib.build_copy import run_lock
-from orchestration.lib.sql import sql_identifier
 from orchestration.settings import Settings
 from orchestration.transform.project import prepare_manifest
 
@@ -86,14 +86,11 @@ def ingest_summary_lines(warehouse_path: Path) -> list[str]:
 
 
 def published_summary_lines(published_path: Path) -> list[str]:
-    with duckdb.connect(str(published_path), read_only=True) as con:
-        tables = [r[0] for r in con.execute("show tables").fetchall()]
-        counts = {
-            t: con.execute(f"select count(*) from {sql_identifier(t)}").fetchone()[0]
-            for t in tables
-        }
     lines = [f"BI file (open read-only): {published_path}"]
-    lines += [f"  {table:<28} {rows:>12,} rows" for table, rows in counts.items()]
+    lines += [
+        f"  {table:<28} {rows:>12,} rows"
+        for table, rows in table_row_counts(published_path).items()
+    ]
     return lines
 
 

@@ -63,7 +63,7 @@ def top_quarantine_reasons(
         """
         with this_load as (
             select * from ingest.quarantine
-            where source = ? and quarantined_at = cast(? as timestamp)
+            where source = ? and quarantined_at = ?
         ),
         by_reason as (
             select reason, count(*) as n from this_load group by reason
@@ -79,7 +79,7 @@ def top_quarantine_reasons(
         order by b.n desc, b.reason
         limit ?
         """,
-        [source, f"{loaded_at:%Y-%m-%d %H:%M:%S.%f}", limit],
+        [source, loaded_at, limit],
     ).fetchall()
     return [ReasonSample(*row) for row in rows]
 

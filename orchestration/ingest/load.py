@@ -45,6 +45,7 @@ from orchestration.ingest.summary import (
     SourceTotals,
 )
 from orchestration.ingest.tables import create_tables
+from orchestration.lib.sql import sql_timestamp
 from orchestration.settings import SEEDS_DIR, Settings
 
 Progress = Callable[[str], None]
@@ -303,7 +304,7 @@ def _unpark(con: duckdb.DuckDBPyConnection, source: Source, run_at: datetime) ->
     moved = _count(
         con,
         f"insert into raw.{source.name} ({cols}, _file_id, _row_number, _loaded_at, _row_hash) "
-        f"select {cols}, _file_id, _row_number, {_ts(run_at)}, _row_hash "
+        f"select {cols}, _file_id, _row_number, {sql_timestamp(run_at)}, _row_hash "
         f"from ingest.parked_{source.name} where {known}",
     )
     if moved:
@@ -548,7 +549,7 @@ def _write(
         con,
         f"""
         insert into raw.{source.name} ({cols}, {meta})
-        select {b_cols}, b._file_id, {row_number}, {_ts(run_at)}, b._row_hash
+        select {b_cols}, b._file_id, {row_number}, {sql_timestamp(run_at)}, b._row_hash
         from {t.batch} as b
         join {t.files} as f on f._file_id = b._file_id
         where not exists (select 1 from {t.exceptions} as x where x._seq = b._seq)
@@ -560,7 +561,9 @@ def _write(
             con,
             f"""
             insert into ingest.parked_{source.name} ({cols}, {meta}, parked_at)
-            select {b_cols}, b._file_id, {row_number}, {_ts(run_at)}, b._row_hash, {_ts(run_at)}
+            select
+                {b_cols}, b._file_id, {row_number}, {sql_timestamp(run_at)}, b._row_hash,
+                {sql_timestamp(run_at)}
             from {t.exceptions} as x
             join {t.batch} as b on b._seq = x._seq
             join {t.files} as f on f._file_id = b._file_id
@@ -596,7 +599,7 @@ def _write(
                 else b._detail
             end as detail,
             coalesce(b._record, c.record) as record,
-            {_ts(run_at)} as quarantined_at
+            {sql_timestamp(run_at)} as quarantined_at
         from {t.exceptions} as x
         join {t.batch} as b on b._seq = x._seq
         join {t.files} as f on f._file_id = b._file_id
@@ -725,7 +728,3 @@ def _summarize(
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
-
-
-def _ts(moment: datetime) -> str:
-    return f"timestamp '{moment:%Y-%m-%d %H:%M:%S.%f}'"

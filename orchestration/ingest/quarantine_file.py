@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import SOURCES
-from orchestration.lib.sql import sql_identifier, sql_literal
+from orchestration.lib.sql import sql_identifier, sql_literal, sql_timestamp
 
 PARKED_REASON = "unknown_contact"  # parked, not rejected: loads when its contact arrives
 
@@ -17,7 +17,7 @@ COLUMNS = ("status", "source", "file_name", "row_number", "reason", "detail", "r
 
 
 def _rows_sql(loaded_at: datetime) -> str:
-    moment = sql_literal(f"{loaded_at:%Y-%m-%d %H:%M:%S.%f}")
+    moment = sql_timestamp(loaded_at)
     parked = [
         f"""
         select
@@ -31,7 +31,7 @@ def _rows_sql(loaded_at: datetime) -> str:
                 ::varchar as record
         from ingest.parked_{source.name} as p
         join ingest.load_manifest as m on m.file_id = p._file_id
-        where p.parked_at = cast({moment} as timestamp)
+        where p.parked_at = {moment}
         """
         for source in SOURCES
         if source.has_contact_fk
@@ -39,7 +39,7 @@ def _rows_sql(loaded_at: datetime) -> str:
     quarantined = f"""
         select 'quarantined' as status, source, file_name, row_number, reason, detail, record
         from ingest.quarantine
-        where quarantined_at = cast({moment} as timestamp)
+        where quarantined_at = {moment}
     """
     return " union all ".join([quarantined, *parked])
 

@@ -23,7 +23,7 @@ import duckdb
 from orchestration.contract import CURRENCY_RATES, RECHECKED_REASONS, Source
 from orchestration.ingest.files import Scan
 from orchestration.ingest.rules import Rule, batch_select_sql, reason_sql
-from orchestration.lib.sql import sql_literal
+from orchestration.lib.sql import sql_literal, sql_timestamp
 
 _CANDIDATES = "ingest_recheck_candidates"
 _CHECKED = "ingest_recheck_checked"
@@ -202,7 +202,7 @@ def _classify_passing(con: duckdb.DuckDBPyConnection, source: Source) -> None:
 def _release(con: duckdb.DuckDBPyConnection, source: Source, run_at: datetime) -> Released:
     cols = ", ".join(source.column_names)
     meta = "_file_id, _row_number, _loaded_at, _row_hash"
-    at = f"timestamp '{run_at:%Y-%m-%d %H:%M:%S.%f}'"
+    at = sql_timestamp(run_at)
     selected = f"{cols}, _file_id, row_number, {at}, _row_hash"
     con.execute(
         f"insert into raw.{source.name} ({cols}, {meta}) "
