@@ -64,7 +64,10 @@ LAPSE_REASON_CODES: tuple[str, ...] = tuple(
 
 # Why a row was quarantined, in the order that decides a row's one reason (a row breaking
 # several rules gets the first). Part of the contract with whoever reads the quarantine.
+# `too_long` comes first: an overlong value says the row itself is malformed (a pasted blob,
+# shifted columns), so its other problems say little, and no reference data can fix it.
 REASONS: tuple[str, ...] = (
+    "too_long",
     "missing_key",
     "missing_required",
     "unparseable_timestamp",
@@ -89,11 +92,22 @@ REASONS: tuple[str, ...] = (
 RECHECKED_REASONS: tuple[str, ...] = ("unknown_channel", "unknown_currency", "no_rate_for_date")
 
 
+# The longest text a column may hold, in characters (SPEC §3: longer is `too_long`). Ids and
+# codes: the keys, the enum-like columns, currency, the lapse-reason code, and the free codes
+# (acquisition_channel, store_or_channel, category, target_tiers, a list of tier codes).
+# email and phone have no limit: SPEC §3 sets none, and a contact quarantined for one would
+# take its transactions and touches with it (they park until it loads).
+ID_OR_CODE_MAX_LENGTH = 64
+REGION_MAX_LENGTH = 64
+NAME_MAX_LENGTH = 200
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     type: str
     required: bool = False  # an empty value sends the row to quarantine
+    max_length: int | None = None  # in characters, after trimming; longer is `too_long`
 
 
 @dataclass(frozen=True)
@@ -111,13 +125,13 @@ class Source:
 CONTACTS = Source(
     name="contacts",
     columns=(
-        Column("contact_id", TEXT, required=True),
-        Column("full_name", TEXT),
+        Column("contact_id", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
+        Column("full_name", TEXT, max_length=NAME_MAX_LENGTH),
         Column("email", TEXT),
         Column("phone", TEXT),
-        Column("region", TEXT),
+        Column("region", TEXT, max_length=REGION_MAX_LENGTH),
         Column("signup_at", TIMESTAMP, required=True),
-        Column("acquisition_channel", TEXT),
+        Column("acquisition_channel", TEXT, max_length=ID_OR_CODE_MAX_LENGTH),
         Column("sms_opt_in", BOOLEAN),
         Column("email_opt_in", BOOLEAN),
         Column("push_opt_in", BOOLEAN),
@@ -131,14 +145,14 @@ CONTACTS = Source(
 TRANSACTIONS = Source(
     name="transactions",
     columns=(
-        Column("transaction_id", TEXT, required=True),
-        Column("contact_id", TEXT, required=True),
+        Column("transaction_id", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
+        Column("contact_id", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
         Column("occurred_at", TIMESTAMP, required=True),
-        Column("kind", TEXT, required=True),
+        Column("kind", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
         Column("amount", AMOUNT, required=True),
-        Column("currency", TEXT, required=True),
-        Column("store_or_channel", TEXT),
-        Column("category", TEXT),
+        Column("currency", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
+        Column("store_or_channel", TEXT, max_length=ID_OR_CODE_MAX_LENGTH),
+        Column("category", TEXT, max_length=ID_OR_CODE_MAX_LENGTH),
     ),
     key=("transaction_id",),
     has_contact_fk=True,
@@ -147,18 +161,18 @@ TRANSACTIONS = Source(
 RECALL_TOUCHES = Source(
     name="recall_touches",
     columns=(
-        Column("touch_id", TEXT, required=True),
-        Column("contact_id", TEXT, required=True),
-        Column("campaign_id", TEXT, required=True),
-        Column("channel", TEXT, required=True),
+        Column("touch_id", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
+        Column("contact_id", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
+        Column("campaign_id", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
+        Column("channel", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
         Column("sent_at", TIMESTAMP, required=True),
         Column("delivered", BOOLEAN),
         Column("opened_at", TIMESTAMP),
         Column("clicked_at", TIMESTAMP),
-        Column("outcome", TEXT),
-        Column("lapse_reason_code", TEXT),
+        Column("outcome", TEXT, max_length=ID_OR_CODE_MAX_LENGTH),
+        Column("lapse_reason_code", TEXT, max_length=ID_OR_CODE_MAX_LENGTH),
         Column("cost", AMOUNT, required=True),
-        Column("currency", TEXT, required=True),
+        Column("currency", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
     ),
     key=("touch_id",),
     has_contact_fk=True,
@@ -167,14 +181,15 @@ RECALL_TOUCHES = Source(
 CAMPAIGNS = Source(
     name="campaigns",
     columns=(
-        Column("campaign_id", TEXT, required=True),
-        Column("name", TEXT),
+        Column("campaign_id", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
+        Column("name", TEXT, max_length=NAME_MAX_LENGTH),
         Column("starts_on", DATE, required=True),
         Column("ends_on", DATE, required=True),
-        Column("offer", TEXT, required=True),
-        Column("target_tiers", TEXT),  # pipe-separated tiers, e.g. "1|2|3"
+        Column("offer", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
+        # Pipe-separated tiers, e.g. "1|2|3".
+        Column("target_tiers", TEXT, max_length=ID_OR_CODE_MAX_LENGTH),
         Column("fixed_cost", AMOUNT, required=True),
-        Column("currency", TEXT, required=True),
+        Column("currency", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
     ),
     key=("campaign_id",),
     has_contact_fk=False,
@@ -187,7 +202,7 @@ CURRENCY_RATES = Source(
     name="currency_rates",
     columns=(
         Column("rate_date", DATE, required=True),
-        Column("currency", TEXT, required=True),
+        Column("currency", TEXT, required=True, max_length=ID_OR_CODE_MAX_LENGTH),
         Column("value_in_base", RATE, required=True),
     ),
     key=("rate_date", "currency"),

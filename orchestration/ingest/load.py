@@ -29,8 +29,15 @@ from orchestration.ingest.files import (
     inspect_file,
     scan_sql,
 )
-from orchestration.ingest.manifest import UNCHANGED, FilePlan, plan_files, record_plans
+from orchestration.ingest.manifest import (
+    RETIRED,
+    UNCHANGED,
+    FilePlan,
+    plan_files,
+    record_plans,
+)
 from orchestration.ingest.recheck import recheck_quarantined
+from orchestration.ingest.replace import Replacement, retire_file
 from orchestration.ingest.rules import (
     Reference,
     Rule,
@@ -40,6 +47,7 @@ from orchestration.ingest.rules import (
 )
 from orchestration.ingest.summary import (
     LOADED,
+    REPLACED,
     FileResult,
     IngestSummary,
     SourceTotals,
@@ -62,6 +70,7 @@ def ingest_landing(
     loaded_at: datetime | None = None,
     progress: Progress | None = None,
     database: Path | None = None,
+    replacement: Replacement | None = None,
 ) -> IngestSummary:
     """Load every new landing file into the warehouse and report what happened.
 
@@ -70,8 +79,10 @@ def ingest_landing(
 
     ``loaded_at`` (default: now) is the load time recorded on every row and used by the
     future-timestamp rule; a naive value is taken as UTC. ``progress`` receives short
-    messages for the run log. Raises :class:`LandingFileError` when a new file cannot be
-    read at all; nothing is loaded then.
+    messages for the run log. ``replacement`` is a correction to apply (``replace.py``): the
+    loaded file's rows are retired in the same transaction that loads its replacement.
+    Raises :class:`LandingFileError` when a new file cannot be read at all, and
+    :class:`ReplacementError` when the replacement does not fit; nothing is loaded then.
     """
     say: Progress = progress or (lambda _message: None)
     run_at = _naive_utc(loaded_at or datetime.now(UTC))
@@ -92,7 +103,8 @@ def ingest_landing(
     con = _connect(database)
     try:
         create_tables(con)
-        plans = plan_files(con, files)
+        plans = plan_files(con, files, replacement)
+        retiring = [p.replaces for p in plans if p.replaces is not None]
         for plan in plans:
             if plan.status == LOADED:
                 plan.layout = inspect_file(plan.file, SOURCES_BY_NAME[plan.file.source])
@@ -103,19 +115,21 @@ def ingest_landing(
         rules: dict[str, list[Rule]] = {}
         for source in SOURCES:
             rules[source.name] = row_rules(source, reference, settings.timezone, run_at)
-            _read_source(con, source, _new_files(plans, source), rules[source.name], say)
+            new = _new_files(plans, source)
+            _read_source(con, source, new, rules[source.name], retiring, say)
             if source is CURRENCY_RATES:
-                reference = reference.with_landed_rates(_landed_first_rates(con))
+                reference = reference.with_landed_rates(_landed_first_rates(con, retiring))
         con.execute("begin transaction")
         try:
             record_plans(con, plans, run_at)
+            replaced = _retire_replaced(con, plans, run_at, say)
             totals = [
                 _write_source(
                     con, source, _new_files(plans, source), rules[source.name], run_at, say
                 )
                 for source in SOURCES
             ]
-            summary = _summarize(con, plans, totals, run_at)
+            summary = _summarize(con, plans, totals, run_at, replaced)
             con.execute("commit")
         except BaseException:
             _rollback(con)
@@ -124,6 +138,31 @@ def ingest_landing(
     finally:
         con.close()
     return summary
+
+
+def _retire_replaced(
+    con: duckdb.DuckDBPyConnection, plans: Sequence[FilePlan], run_at: datetime, say: Progress
+) -> list[FileResult]:
+    """Retire the rows of every file this run replaces, before the replacements load."""
+    results = []
+    for plan in plans:
+        if plan.replaces is None:
+            continue
+        retired = retire_file(con, plan.replaces, _file_id(plan), plan.file.relative_path, run_at)
+        old_path, message = con.execute(
+            "select relative_path, message from ingest.load_manifest where file_id = ?",
+            [plan.replaces],
+        ).fetchone()
+        say(f"{old_path}: {retired:,} rows retired; {plan.file.relative_path} replaces it")
+        results.append(FileResult(old_path, plan.file.source, REPLACED, message=message))
+    return results
+
+
+def _not_retiring(retiring: Sequence[int], column: str = "_file_id") -> str:
+    """A ``where`` condition leaving out the rows of files this run replaces."""
+    if not retiring:
+        return "true"
+    return f"{column} not in ({', '.join(str(i) for i in retiring)})"
 
 
 def _connect(database: Path) -> duckdb.DuckDBPyConnection:
@@ -195,10 +234,12 @@ def _read_source(
     source: Source,
     new: Sequence[FilePlan],
     rules: list[Rule],
+    retiring: Sequence[int],
     say: Progress,
 ) -> None:
     """Read, parse and check a source's new files, and classify every row that will not
-    simply load, into session-private tables.
+    simply load, into session-private tables. Rows of the files being replaced
+    (``retiring``) no longer count as loaded.
 
     Nothing here depends on what this run writes, except parking (contacts load in the
     same run), which :func:`_write_source` decides.
@@ -210,7 +251,7 @@ def _read_source(
         f"({sum(p.file.size_bytes for p in new) / 1e6:,.1f} MB)"
     )
     _read_batch(con, source, new, rules)
-    _classify(con, source)
+    _classify(con, source, retiring)
     _keep_conflict_records(con, source, new)
     rows = _count(con, f"select count(*) from {_Scratch(source.name).batch}")
     say(f"{source.name}: {rows:,} rows parsed and checked")
@@ -264,7 +305,7 @@ def _write_source(
     return totals
 
 
-def _landed_first_rates(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
+def _landed_first_rates(con: duckdb.DuckDBPyConnection, retiring: Sequence[int]) -> dict[str, date]:
     """The first landed rate date of each currency: loaded before, or good in this run's
     batch (a conflicting duplicate is quarantined, so it does not count)."""
     t = _Scratch(CURRENCY_RATES.name)
@@ -285,7 +326,11 @@ def _landed_first_rates(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
         con.execute(
             f"""
             select currency, min(rate_date)
-            from (select currency, rate_date from raw.currency_rates {batch})
+            from (
+                select currency, rate_date from raw.currency_rates
+                where {_not_retiring(retiring)}
+                {batch}
+            )
             group by currency
             """
         ).fetchall()
@@ -394,7 +439,7 @@ def _scan_groups(plans: Sequence[FilePlan]) -> Iterator[list[FilePlan]]:
         yield group
 
 
-def _classify(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+def _classify(con: duckdb.DuckDBPyConnection, source: Source, retiring: Sequence[int]) -> None:
     """Find every batch row that will not simply load, and why.
 
     ``quarantine``: broke a row rule. Among good rows the first occurrence of a key
@@ -416,6 +461,7 @@ def _classify(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             union all
             select {keys}, _row_hash, _file_id, _row_number, 'parked' as place
             from ingest.parked_{source.name}
+            where {_not_retiring(retiring)}
         """
     _run(
         con,
@@ -444,6 +490,7 @@ def _classify(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         existing as (
             select {keys}, _row_hash, _file_id, _row_number, 'loaded' as place
             from raw.{source.name}
+            where {_not_retiring(retiring)}
             {parked}
         ),
         classified as (
@@ -595,7 +642,8 @@ def _write(
                 || cast(
                     coalesce(x.winner_row_number, x.winner_seq - wf.first_seq + 1) as varchar
                 )
-                || '); the first occurrence wins'
+                || '); the first occurrence wins. To correct a delivered file, use recall '
+                || 'replace'
                 else b._detail
             end as detail,
             coalesce(b._record, c.record) as record,
@@ -673,6 +721,7 @@ def _summarize(
     plans: Sequence[FilePlan],
     totals: Sequence[SourceTotals],
     run_at: datetime,
+    replaced: Sequence[FileResult],
 ) -> IngestSummary:
     run_ids = [p.file_id for p in plans if p.status == LOADED]
     counted = dict(
@@ -695,9 +744,9 @@ def _summarize(
         parked_by_source[source.name] = count
         if first is not None and (oldest is None or first < oldest):
             oldest = first
-    results = []
+    results = list(replaced)
     for plan in plans:
-        if plan.status == UNCHANGED:
+        if plan.status in (UNCHANGED, RETIRED):
             continue
         results.append(
             FileResult(
@@ -722,6 +771,12 @@ def _summarize(
             round((run_at - oldest).total_seconds() / 86400, 1) if oldest is not None else None
         ),
         unchanged_files=sum(1 for p in plans if p.status == UNCHANGED),
+        # The file replaced in this run is reported as replaced, not as left behind.
+        retired_files=tuple(
+            p.file.relative_path
+            for p in plans
+            if p.status == RETIRED and p.file.relative_path not in {r.file for r in replaced}
+        ),
     )
 
 

@@ -3,7 +3,8 @@
 A file is identified by its SHA-256: identical bytes load once, whatever the name. A
 loaded file's name is never reused for other content: merging a corrected file into rows
 already loaded would change history silently, so the file is rejected and reported
-until it is removed, and corrections come as a new file name.
+until it is removed, or until ``recall replace`` replaces the loaded file on purpose
+(``replace.py``).
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ from typing import NamedTuple
 import duckdb
 
 from orchestration.ingest.files import FileLayout, LandingFile
-from orchestration.ingest.summary import CHANGED_REJECTED, LOADED, REDELIVERED
+from orchestration.ingest.replace import Replacement, ReplacementError
+from orchestration.ingest.summary import CHANGED_REJECTED, LOADED, REDELIVERED, REPLACED
 
 UNCHANGED = "unchanged"  # the already loaded file itself, still in the landing dir
+RETIRED = "retired"  # a replaced file, still in the landing dir: skipped, not recorded again
 
 
 @dataclass
 class FilePlan:
     """What this run does with one discovered file: its status, its manifest id, its
-    column layout (files to load), and its row counts once loaded."""
+    column layout (files to load), its row counts once loaded, and the loaded file it
+    replaces (``recall replace``)."""
 
     file: LandingFile
     status: str
@@ -33,6 +37,7 @@ class FilePlan:
     message: str | None = None
     layout: FileLayout | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    replaces: int | None = None
 
 
 class _Loaded(NamedTuple):
@@ -41,13 +46,23 @@ class _Loaded(NamedTuple):
     file_id: int
     relative_path: str
     loaded_at: datetime | None
+    sha256: str = ""
 
 
-def plan_files(con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile]) -> list[FilePlan]:
-    """Decide per file: load it, leave it (already loaded), skip it as a re-delivery of
-    a loaded file, or reject it as a changed file under a loaded name. New files get
-    the next file ids; skipped and rejected files get one (a manifest row) only the
-    first time they are seen."""
+def plan_files(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[LandingFile],
+    replacement: Replacement | None = None,
+) -> list[FilePlan]:
+    """Decide per file: load it, leave it (already loaded, or replaced), skip it as a
+    re-delivery of a loaded file, or reject it as a changed file under a loaded name. New
+    files get the next file ids; skipped and rejected files get one (a manifest row) only
+    the first time they are seen.
+
+    With a ``replacement``, its new file loads even under the loaded file's own name, and
+    its plan names the file it replaces; raises :class:`ReplacementError` when the
+    replacement no longer fits the landing directory or the manifest.
+    """
     by_checksum: dict[tuple[str, str], _Loaded] = {}
     by_path: dict[str, _Loaded] = {}
     for file_id, source, path, sha256, loaded_at in con.execute(
@@ -55,7 +70,17 @@ def plan_files(con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile]) -> 
         "where status = ? order by file_id",
         [LOADED],
     ).fetchall():
-        by_checksum[(source, sha256)] = by_path[path] = _Loaded(file_id, path, loaded_at)
+        loaded = _Loaded(file_id, path, loaded_at, sha256)
+        by_checksum[(source, sha256)] = by_path[path] = loaded
+    retired = set(
+        con.execute(
+            "select relative_path, sha256 from ingest.load_manifest where status = ?",
+            [REPLACED],
+        ).fetchall()
+    )
+    replaced = _replaced(by_path, replacement)
+    if replaced is not None:
+        retired.add((replaced.relative_path, replaced.sha256))
     recorded = set(
         con.execute("select relative_path, sha256, status from ingest.load_manifest").fetchall()
     )
@@ -68,7 +93,12 @@ def plan_files(con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile]) -> 
     for file in files:
         same_content = by_checksum.get((file.source, file.sha256))
         same_name = by_path.get(file.relative_path)
-        if same_content is not None and same_content.relative_path == file.relative_path:
+        if replacement is not None and file.relative_path == replacement.new_file:
+            assert replaced is not None
+            plans.append(_replacing(file, replaced, same_content, next(next_id)))
+        elif (file.relative_path, file.sha256) in retired:
+            plans.append(FilePlan(file, RETIRED))
+        elif same_content is not None and same_content.relative_path == file.relative_path:
             plans.append(FilePlan(file, UNCHANGED, file_id=same_content.file_id))
         elif same_content is not None:
             message = (
@@ -80,9 +110,9 @@ def plan_files(con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile]) -> 
         elif same_name is not None:
             message = (
                 f"differs from the file of the same name loaded {_when(same_name.loaded_at)} "
-                f"(file_id {same_name.file_id}); it was not merged. Deliver corrections as a "
-                "new file name (for example with a -v2 suffix) and remove this file from the "
-                "landing directory."
+                f"(file_id {same_name.file_id}); it was not merged. To load it in place of the "
+                f"loaded file, run: recall replace {file.relative_path} "
+                f"{file.relative_path} (or remove it from the landing directory)."
             )
             plans.append(_record_once(file, CHANGED_REJECTED, message, recorded, next_id))
         else:
@@ -91,7 +121,38 @@ def plan_files(con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile]) -> 
             # A second identical file in the same delivery is a re-delivery of this one.
             loaded = _Loaded(file_id, file.relative_path, None)
             by_checksum[(file.source, file.sha256)] = by_path[file.relative_path] = loaded
+    if replacement is not None and not any(p.replaces is not None for p in plans):
+        raise ReplacementError(
+            f"The replacement {replacement.new_file} is not in the landing directory any more: "
+            f"put it back and run recall replace {replacement.loaded_file} "
+            f"{replacement.new_file} again."
+        )
     return plans
+
+
+def _replaced(by_path: dict[str, _Loaded], replacement: Replacement | None) -> _Loaded | None:
+    if replacement is None:
+        return None
+    replaced = by_path.get(replacement.loaded_file)
+    if replaced is None:
+        raise ReplacementError(
+            f"{replacement.loaded_file} is not a loaded landing file, so it cannot be "
+            "replaced (ingest.load_manifest lists the loaded files)."
+        )
+    return replaced
+
+
+def _replacing(
+    file: LandingFile, replaced: _Loaded, same_content: _Loaded | None, file_id: int
+) -> FilePlan:
+    if same_content is not None:
+        raise ReplacementError(
+            f"The replacement {file.relative_path} is identical to {same_content.relative_path} "
+            f"(file_id {same_content.file_id}), which is loaded already: there is nothing to "
+            "correct."
+        )
+    message = f"replaces {replaced.relative_path} (file_id {replaced.file_id})"
+    return FilePlan(file, LOADED, file_id=file_id, message=message, replaces=replaced.file_id)
 
 
 def _record_once(
@@ -116,7 +177,7 @@ def record_plans(
 ) -> None:
     rows = []
     for plan in plans:
-        if plan.file_id is None or plan.status == UNCHANGED:
+        if plan.file_id is None or plan.status in (UNCHANGED, RETIRED):
             continue
         message = plan.message
         if plan.layout is not None and plan.layout.extra_columns:

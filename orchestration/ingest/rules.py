@@ -5,6 +5,12 @@ ordered list; a row that breaks several gets the first reason only, so each quar
 row has exactly one reason. The reason codes and their order are part of the landing
 contract (``orchestration.contract.REASONS``).
 
+The first one, ``too_long``, checks every text column with a ``max_length`` in the contract
+(ids and codes 64 characters, region 64, names 200): it comes before all others because an
+overlong value says the row itself is malformed, and no reference data can fix it, so such
+a row is never parked or re-checked. A too-long key is ``too_long``, not a conflict or an
+unknown contact.
+
 The last one, ``conflicting_duplicate``, needs the whole batch and what is already loaded,
 so the loader applies it (see ``load.py``); the others look at one row at a time and live
 here.
@@ -187,6 +193,11 @@ def row_rules(
 
     ``loaded_at`` is the load time (naive UTC): a timestamp more than one day after it
     is in the future. Campaign dates are plans, and DATE columns are not checked.
+
+    ``too_long`` comes first (see the module docstring): a value longer than its column's
+    ``max_length`` characters (DuckDB ``length()``, after trimming) wins over a missing,
+    unparseable or unknown value elsewhere in the row; of several overlong columns, the
+    first in contract order is named.
     """
     columns = source.columns
     by_name = {c.name: c for c in columns}
@@ -202,6 +213,9 @@ def row_rules(
     def add(reason: str, column: Column, condition: str, detail: str) -> None:
         rules.append(Rule(reason, column.name, condition, detail))
 
+    for c in columns:
+        if c.max_length is not None:
+            add("too_long", c, _too_long_sql(c, c.max_length), _too_long_detail(c, c.max_length))
     for c in keys:
         add("missing_key", c, f"t_{c.name} is null", sql_literal(f"{c.name} is empty"))
     for c in columns:
@@ -398,6 +412,21 @@ def _first_rate_sql(reference: Reference, currency: str) -> str:
         for cur, first in sorted(reference.first_rate_dates.items())
     )
     return f"(case {currency} {whens} end)"
+
+
+def _too_long_sql(column: Column, limit: int) -> str:
+    """True when the cleaned text is longer than ``limit`` characters. ``strlen`` (bytes) is
+    free and never below the character count, so ``length`` runs only on long values."""
+    t = f"t_{column.name}"
+    return f"strlen({t}) > {limit} and length({t}) > {limit}"
+
+
+def _too_long_detail(column: Column, limit: int) -> str:
+    """SQL for ``region is 10,000 characters; the limit is 64`` (the value is in the record)."""
+    return (
+        f"{sql_literal(column.name + ' is ')} || format('{{:,}}', length(t_{column.name})) || "
+        f"{sql_literal(f' characters; the limit is {limit}')}"
+    )
 
 
 def _shown(column: Column) -> str:

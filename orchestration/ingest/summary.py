@@ -13,14 +13,16 @@ from orchestration.contract import REASONS, SOURCES
 LOADED = "loaded"
 REDELIVERED = "redelivered"  # identical to a file loaded before: skipped
 CHANGED_REJECTED = "changed_rejected"  # a loaded file name with other content: not merged
+REPLACED = "replaced"  # a loaded file retired by recall replace (replace.py)
 
 
 @dataclass(frozen=True)
 class FileResult:
     """One landing file this run acted on.
 
-    ``status`` is ``loaded``, ``redelivered`` (identical to a file loaded before: skipped)
-    or ``changed_rejected`` (a loaded file name with new content: not merged).
+    ``status`` is ``loaded``, ``redelivered`` (identical to a file loaded before: skipped),
+    ``changed_rejected`` (a loaded file name with new content: not merged) or ``replaced``
+    (a loaded file this run retired for its replacement: ``message`` says which).
     """
 
     file: str  # path relative to the landing directory, e.g. "transactions/2026-01.csv"
@@ -75,6 +77,7 @@ class IngestSummary:
     parked_by_source: Mapping[str, int] = field(default_factory=dict)
     oldest_parked_days: float | None = None
     unchanged_files: int = 0  # loaded in an earlier run and still in the landing dir
+    retired_files: tuple[str, ...] = ()  # replaced files still in the landing dir: skipped
 
     @property
     def loaded_files(self) -> tuple[FileResult, ...]:
@@ -87,6 +90,10 @@ class IngestSummary:
     @property
     def changed_files(self) -> tuple[FileResult, ...]:
         return tuple(f for f in self.files if f.status == CHANGED_REJECTED)
+
+    @property
+    def replaced_files(self) -> tuple[FileResult, ...]:
+        return tuple(f for f in self.files if f.status == REPLACED)
 
     @property
     def parked_rows(self) -> int:
@@ -108,8 +115,14 @@ class IngestSummary:
             f"Ingest at {self.loaded_at:%Y-%m-%d %H:%M:%S} UTC: "
             f"{_n(len(self.loaded_files), 'new file')} loaded, {self.unchanged_files} already "
             f"loaded, {_n(len(self.skipped_redeliveries), 're-delivery', 're-deliveries')} "
-            f"skipped, {_n(len(self.changed_files), 'changed file')} rejected."
+            f"skipped, {_n(len(self.changed_files), 'changed file')} rejected"
+            + (
+                f", {_n(len(self.replaced_files), 'file')} replaced."
+                if self.replaced_files
+                else "."
+            )
         ]
+        lines += [f"  Replaced: {f.file} {f.message}" for f in self.replaced_files]
         for s in self.sources:
             if s.files == 0 and s.unparked == 0 and s.released == 0:
                 continue
@@ -138,6 +151,11 @@ class IngestSummary:
             )
         for f in self.skipped_redeliveries:
             lines.append(f"  Skipped re-delivery: {f.file} is {f.message}")
+        if self.retired_files:
+            lines.append(
+                f"  Skipped {_n(len(self.retired_files), 'replaced file')} still in the landing "
+                f"directory (you can delete them): {', '.join(self.retired_files)}"
+            )
         for f in self.loaded_files:
             if f.message:
                 lines.append(f"  {f.file}: {f.message}")
@@ -154,6 +172,7 @@ class IngestSummary:
             "files_unchanged": self.unchanged_files,
             "files_redelivered": len(self.skipped_redeliveries),
             "files_changed_rejected": len(self.changed_files),
+            "files_replaced": len(self.replaced_files),
             "warnings": len(self.warnings),
         }
         for key, count in _COUNTS.items():

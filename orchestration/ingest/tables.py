@@ -13,7 +13,10 @@
   reference data they lacked arrived (see ``recheck.py``), with ``released_at`` and
   ``released_to`` (``load``, ``park`` or ``duplicate``).
 - ``ingest.load_manifest``: one row per file loaded, and per re-delivery or changed
-  file detected, with the row counts at load time.
+  file detected, with the row counts at load time; a file retired by ``recall replace``
+  keeps its row, with status ``replaced`` and the file that replaced it.
+- ``ingest.retired_rows``: every row of a replaced file, wherever it was (``place``:
+  loaded, parked, quarantined, released), as JSON text, with ``replaced_by_file_id``.
 - ``ingest.file_reconciliation``: per loaded file, the counts recomputed live from the
   tables (rows released from quarantine count where they went) and whether
   rows read = loaded + quarantined + parked + duplicates.
@@ -92,6 +95,19 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create table if not exists ingest.quarantine_released "
         f"({_QUARANTINE_COLUMNS}, released_at timestamp not null, released_to varchar not null)"
+    )
+    con.execute(
+        """
+        create table if not exists ingest.retired_rows (
+            source varchar not null,
+            file_id bigint not null,
+            row_number bigint not null,
+            place varchar not null,
+            record varchar not null,
+            retired_at timestamp not null,
+            replaced_by_file_id bigint not null
+        )
+        """
     )
     loaded = " union all ".join(f"select _file_id as file_id from raw.{s.name}" for s in SOURCES)
     parked = " union all ".join(

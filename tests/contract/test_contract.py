@@ -81,3 +81,20 @@ def test_the_generator_writes_the_contract_vocabulary() -> None:
 def test_reason_codes_are_unique_and_the_rechecked_ones_are_reasons() -> None:
     assert len(set(contract.REASONS)) == len(contract.REASONS)
     assert set(contract.RECHECKED_REASONS) <= set(contract.REASONS)
+
+
+def test_every_text_column_but_email_and_phone_has_the_spec_length_limit() -> None:
+    # SPEC §3: an id or a code longer than 64 characters, a region longer than 64, a name
+    # longer than 200 is too_long. SPEC sets no limit for email and phone.
+    names = {"full_name", "name"}
+    unlimited = {"email", "phone"}
+    for source in contract.SOURCES:
+        for column in source.columns:
+            if column.type != contract.TEXT or column.name in unlimited:
+                assert column.max_length is None, (source.name, column.name)
+            elif column.name in names:
+                assert column.max_length == 200, (source.name, column.name)
+            else:
+                assert column.max_length == 64, (source.name, column.name)
+    assert "too_long" in contract.REASONS
+    assert "too_long" not in contract.RECHECKED_REASONS

@@ -91,7 +91,8 @@ def test_a_key_loaded_in_an_earlier_run_keeps_its_first_content(landing: Landing
             1,
             "conflicting_duplicate",
             "transaction_id 'T1' was already loaded with different content "
-            "(kept: transactions/a.csv row 1); the first occurrence wins",
+            "(kept: transactions/a.csv row 1); the first occurrence wins. To correct a "
+            "delivered file, use recall replace",
         )
     ]
     (record,) = landing.query("select record from ingest.quarantine")[0]
@@ -182,7 +183,11 @@ def test_a_changed_file_under_a_loaded_name_is_rejected_and_reported_every_run(
         ]
         (warning,) = summary.warnings
         assert warning.startswith("transactions/2026-01.csv differs from the file of the same name")
-        assert "Deliver corrections as a new file name" in warning
+        assert warning.endswith(
+            "it was not merged. To load it in place of the loaded file, run: recall replace "
+            "transactions/2026-01.csv transactions/2026-01.csv (or remove it from the landing "
+            "directory)."
+        )
         assert "WARNING: transactions/2026-01.csv differs" in summary.format()
 
     assert landing.query("select transaction_id, amount from raw.transactions") == [

@@ -11,11 +11,19 @@ from decimal import Decimal
 import pytest
 from ingest_helpers import LOADED_AT, Landing, row
 
-from orchestration.contract import REASONS
+from orchestration.contract import REASONS, SOURCES
+from orchestration.ingest.rules import Reference, row_rules
+from orchestration.settings import SEEDS_DIR
 
 # (reason, source, overrides of a second row whose key differs from the good first row,
 #  a fragment of the human detail)
 REASON_CASES = [
+    (
+        "too_long",
+        "contacts",
+        {"region": "n" * 10_000},
+        "region is 10,000 characters; the limit is 64",
+    ),
     ("missing_key", "transactions", {"transaction_id": " "}, "transaction_id is empty"),
     ("missing_required", "transactions", {"kind": ""}, "kind is empty"),
     (
@@ -141,7 +149,8 @@ def test_conflicting_duplicate_is_quarantined_with_the_kept_row_named(landing: L
     (detail,) = landing.query("select detail from ingest.quarantine")[0]
     assert detail == (
         "transaction_id 'T1' appeared earlier with different content "
-        "(kept: transactions/batch_01.csv row 1); the first occurrence wins"
+        "(kept: transactions/batch_01.csv row 1); the first occurrence wins. To correct a "
+        "delivered file, use recall replace"
     )
 
 
@@ -165,6 +174,128 @@ def test_a_row_breaking_several_rules_gets_the_first_reason_only(landing: Landin
     landing.run()
 
     assert landing.quarantined() == [("transactions", "t.csv", 1, "unknown_kind")]
+
+
+def test_row_rules_run_in_the_order_of_the_contract_reasons() -> None:
+    reference = Reference.from_seeds(SEEDS_DIR, "USD")
+    for source in SOURCES:
+        rules = row_rules(source, reference, "UTC", LOADED_AT.replace(tzinfo=None))
+        positions = [REASONS.index(rule.reason) for rule in rules]
+        assert positions == sorted(positions), source.name
+
+
+# (source, column, limit, the value's first character): a value of exactly the limit loads,
+# one character more is quarantined.
+LENGTH_EDGES = [
+    ("transactions", "transaction_id", 64, "T"),
+    ("recall_touches", "contact_id", 64, "C"),
+    ("contacts", "region", 64, "r"),
+    ("contacts", "full_name", 200, "n"),
+    ("campaigns", "name", 200, "k"),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "column", "limit", "fill"), LENGTH_EDGES, ids=[e[1] for e in LENGTH_EDGES]
+)
+def test_text_of_exactly_its_limit_loads_and_one_more_character_is_too_long(
+    landing: Landing, source: str, column: str, limit: int, fill: str
+) -> None:
+    at_limit, over = fill * limit, fill * (limit + 1)
+    key, second, _ = KEY_OF[source]
+    if source in ("transactions", "recall_touches"):
+        # The good row's contact exists, so it loads rather than waits for it.
+        landing.contacts(at_limit if column == "contact_id" else "C1")
+    if column == key:
+        rows = [row(source, **{key: at_limit}), row(source, **{key: over})]
+    else:
+        rows = [row(source, **{column: at_limit}), row(source, **{key: second, column: over})]
+    landing.write(source, "f.csv", rows)
+
+    landing.run()
+
+    assert landing.quarantined() == [(source, "f.csv", 2, "too_long")]
+    assert landing.query("select detail from ingest.quarantine") == [
+        (f"{column} is {limit + 1} characters; the limit is {limit}",)
+    ]
+    loaded = landing.query(f"select {column} from raw.{source} where {column} like ?", [fill + "%"])
+    assert loaded == [(at_limit,)]
+
+
+def test_length_counts_characters_after_trimming(landing: Landing) -> None:
+    landing.write(
+        "contacts",
+        "c.csv",
+        [
+            # 64 characters of two bytes each, with blanks around: within the limit.
+            row("contacts", region=" " + "é" * 64 + "\t", full_name="名" * 200),
+            row("contacts", contact_id="C2", region="é" * 65),
+            row("contacts", contact_id="C3", full_name="名" * 201),
+        ],
+    )
+
+    landing.run()
+
+    assert landing.quarantined() == [
+        ("contacts", "c.csv", 2, "too_long"),
+        ("contacts", "c.csv", 3, "too_long"),
+    ]
+    assert landing.query("select detail from ingest.quarantine order by row_number") == [
+        ("region is 65 characters; the limit is 64",),
+        ("full_name is 201 characters; the limit is 200",),
+    ]
+    assert landing.query("select region, full_name from raw.contacts") == [("é" * 64, "名" * 200)]
+
+
+def test_too_long_comes_before_every_other_reason(landing: Landing) -> None:
+    landing.contacts("C1")
+    landing.write(
+        "transactions",
+        "t.csv",
+        [
+            # An empty key, an unknown kind and currency, a negative amount: too_long wins.
+            row(
+                "transactions",
+                transaction_id="",
+                kind="sale",
+                currency="XYZ",
+                amount="-1",
+                category="c" * 65,
+            ),
+            # Two overlong columns: the first in contract order is named.
+            row("transactions", transaction_id="T2", store_or_channel="s" * 70, category="c" * 65),
+        ],
+    )
+
+    landing.run()
+
+    assert landing.quarantined() == [
+        ("transactions", "t.csv", 1, "too_long"),
+        ("transactions", "t.csv", 2, "too_long"),
+    ]
+    assert landing.query("select detail from ingest.quarantine order by row_number") == [
+        ("category is 65 characters; the limit is 64",),
+        ("store_or_channel is 70 characters; the limit is 64",),
+    ]
+
+
+def test_a_too_long_contact_id_is_quarantined_not_parked(landing: Landing) -> None:
+    landing.write("recall_touches", "r.csv", [row("recall_touches", contact_id="C" * 65)])
+
+    landing.run()
+
+    assert landing.quarantined() == [("recall_touches", "r.csv", 1, "too_long")]
+    assert landing.scalar("select count(*) from ingest.parked_recall_touches") == 0
+
+
+def test_email_and_phone_have_no_length_limit(landing: Landing) -> None:
+    email = "a" * 300 + "@example.com"
+    landing.write("contacts", "c.csv", [row("contacts", email=email, phone="5" * 100)])
+
+    landing.run()
+
+    assert landing.quarantined() == []
+    assert landing.query("select email, phone from raw.contacts") == [(email, "5" * 100)]
 
 
 @pytest.mark.parametrize(
