@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
-from orchestration.settings import Settings, SettingsError, is_quick_start, load_settings
+from orchestration.settings import (
+    VAR_PREFIX,
+    Settings,
+    SettingsError,
+    is_quick_start,
+    load_settings,
+    vars_help,
+)
 
 log = logging.getLogger("recall")
 
@@ -44,8 +53,29 @@ def _export(settings: Settings) -> None:
         os.environ["RECALL_AS_OF"] = settings.as_of_date.isoformat()
     else:
         os.environ.pop("RECALL_AS_OF", None)
+    # The Dagster definitions read the settings again when they load: the same vars.
+    for name, value in settings.var_overrides.items():
+        os.environ[VAR_PREFIX + name.upper()] = str(value)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    _write_instance_config(settings.dagster_home)
+
+
+def _write_instance_config(dagster_home: Path) -> None:
+    """The home's Dagster instance: without a dagster.yaml Dagster warns on every run, and
+    with telemetry on it prints a banner; a file the operator edited is left alone."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(
+            "# The Dagster instance of this recall home (run history, schedules).\n"
+            "telemetry:\n  enabled: false\n",
+            encoding="utf-8",
+        )
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,52 +163,74 @@ def generate(
     click.echo(f"Landing files written to {out_dir}")
 
 
-@main.command()
-@click.option(
-    "--landing",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Landing directory (default: RECALL_LANDING or $RECALL_HOME/landing).",
+def _run_options(command):
+    """The options of every verb that runs the pipeline (run, replace)."""
+    options = [
+        click.option(
+            "--landing",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Landing directory (default: RECALL_LANDING, landing in recall.toml, or "
+            "$RECALL_HOME/landing).",
+        ),
+        click.option(
+            "--as-of",
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="Business date D the run describes (default: RECALL_AS_OF, else the latest "
+            "transaction).",
+        ),
+        click.option(
+            "--timezone", default=None, help="Reporting timezone (default: RECALL_TIMEZONE or UTC)."
+        ),
+        click.option(
+            "--currency",
+            default=None,
+            help="Reporting currency (default: RECALL_CURRENCY or USD).",
+        ),
+        click.option(
+            "--var",
+            "var_options",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Set a SPEC var for this run (repeatable; the vars are listed below).",
+        ),
+        click.option(
+            "--allow-shrink",
+            is_flag=True,
+            help="Publish even when a table shrinks below min_volume_ratio of the last "
+            "publication (a deliberate rebuild).",
+        ),
+        click.option(
+            "--strict",
+            is_flag=True,
+            help="Exit 1 on warnings too: rejected files, files of which nothing loaded, "
+            "quarantined rows.",
+        ),
+        click.option("-v", "--verbose", is_flag=True, help="Stream the full Dagster and dbt log."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+_EXIT_HELP = (
+    "Exit codes: 0 published, 1 failed and nothing published (or a warning under --strict), "
+    "2 bad usage."
 )
-@click.option(
-    "--as-of",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Business date D the run describes (default: RECALL_AS_OF, else the latest transaction).",
-)
-@click.option(
-    "--timezone", default=None, help="Reporting timezone (default: RECALL_TIMEZONE or UTC)."
-)
-@click.option(
-    "--currency", default=None, help="Reporting currency (default: RECALL_CURRENCY or USD)."
-)
-@click.option(
-    "--allow-shrink",
-    is_flag=True,
-    help="Publish even when a table shrinks below min_volume_ratio of the last publication "
-    "(a deliberate rebuild).",
-)
-def run(
-    landing: Path | None,
-    as_of: str | None,
-    timezone: str | None,
-    currency: str | None,
-    allow_shrink: bool,
-) -> None:
+
+
+@main.command(epilog="\b\n" + vars_help() + "\n\n" + _EXIT_HELP)
+@_run_options
+@click.pass_context
+def run(ctx: click.Context, **options: Any) -> None:
     """One headless Dagster run of the whole asset graph: ingest, build, check, publish.
 
     The landing directory must hold landing files. Only the quick start (the default home
     ./data, no --landing or RECALL_LANDING) generates a sample first when it is empty.
     """
-    settings = _settings(
-        landing_dir=landing,
-        as_of_date=as_of,
-        timezone=timezone,
-        currency=currency,
-        allow_shrink=allow_shrink,
-    )
-    quick_start = is_quick_start(landing_given=landing is not None)
-    _export(settings)
+    quick_start = is_quick_start(landing_given=options["landing"] is not None)
+    settings = _run_settings(options)  # exports RECALL_LANDING: ask about the quick start first
     if quick_start and not _has_landing_files(settings.landing_dir):
         from sample_data import generate as generate_landing
 
@@ -192,18 +244,80 @@ def run(
         generate_landing(
             settings.landing_dir, customers=SAMPLE_CUSTOMERS, seed=SAMPLE_SEED, progress=log.info
         )
+    _execute(ctx, settings, options)
+
+
+@main.command(epilog="\b\n" + vars_help() + "\n\n" + _EXIT_HELP)
+@click.argument("loaded_file")
+@click.argument("new_file", type=click.Path(dir_okay=False, path_type=Path))
+@_run_options
+@click.pass_context
+def replace(ctx: click.Context, loaded_file: str, new_file: Path, **options: Any) -> None:
+    """Replace a delivered file on purpose (a correction), then run the pipeline.
+
+    LOADED_FILE is a loaded landing file, by its landing path (transactions/2026-01.csv) or
+    its path. NEW_FILE is the corrected file: in the same source folder of the landing
+    directory (the same path when the correction was put over the loaded file), or anywhere
+    else, and then it is copied there. The run retires every row of LOADED_FILE (kept in
+    ingest.retired_rows), loads NEW_FILE through the same rules, records both in
+    ingest.load_manifest, and publishes as recall run does. If the run fails, nothing changes.
+    """
+    from orchestration.ingest.replace import ReplacementError, prepare_replacement
+
+    settings = _run_settings(options)
+    try:
+        replacement = prepare_replacement(
+            settings.warehouse_path, settings.landing_dir, loaded_file, new_file
+        )
+    except ReplacementError as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(f"Replacing {replacement.loaded_file} with {replacement.new_file}.", err=True)
+    settings = dataclasses.replace(
+        settings, replace_files=(replacement.loaded_file, replacement.new_file)
+    )
+    _execute(ctx, settings, options)
+
+
+def _run_settings(options: dict[str, Any]) -> Settings:
+    settings = _settings(
+        landing_dir=options["landing"],
+        as_of_date=options["as_of"],
+        timezone=options["timezone"],
+        currency=options["currency"],
+        allow_shrink=options["allow_shrink"],
+        var_options=options["var_options"],
+    )
+    _export(settings)
+    return settings
+
+
+def _execute(ctx: click.Context, settings: Settings, options: dict[str, Any]) -> None:
+    """Run the pipeline and end with its summary and exit code (SPEC §10)."""
     from orchestration.lib.build_copy import RunLockedError
     from orchestration.runner import run_pipeline
 
+    verbose = options["verbose"] or ctx.find_root().params.get("verbose", False)
     started = time.monotonic()
     try:
-        outcome = run_pipeline(settings)
+        outcome = run_pipeline(settings, verbose=verbose)
     except RunLockedError as error:
         raise click.ClickException(str(error)) from error
+    except Exception as error:
+        if verbose:
+            raise
+        raise click.ClickException(
+            f"the run stopped on an unexpected error: {first_line(error)} (run again with "
+            "--verbose for the traceback)"
+        ) from error
     if not outcome.success:
         click.echo(outcome.format_failure(), err=True)
         sys.exit(1)
     click.echo(outcome.format_summary(time.monotonic() - started))
+    if outcome.warnings:
+        click.echo("Warnings:\n" + "\n".join(f"  - {warning}" for warning in outcome.warnings))
+        if options["strict"]:
+            click.echo("Exit 1: --strict fails a run with warnings (it published).", err=True)
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,13 @@ as asset checks) -> checks (volume and freshness gates, Great Expectations suite
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import AssetSelection, Definitions, colored_console_logger, define_asset_job
 from dagster_dbt import DbtCliResource
 
 from orchestration.checks.assets import GATE_CHECKS
 from orchestration.ingest.assets import landing_ingest
 from orchestration.publish.assets import published_warehouse
+from orchestration.run_output import PROGRESS_LOGGER, progress_logger
 from orchestration.settings import Settings, load_settings
 from orchestration.transform.assets import recall_dbt_models
 from orchestration.transform.project import DBT_EXECUTABLE, recall_dbt_project
@@ -30,6 +31,8 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=[landing_ingest, recall_dbt_models, published_warehouse],
         asset_checks=GATE_CHECKS,
         jobs=[recall_job],
+        # recall run configures both; a run from the UI logs to the console alone.
+        loggers={"console": colored_console_logger, PROGRESS_LOGGER: progress_logger},
         resources={
             "dbt": DbtCliResource(project_dir=recall_dbt_project, dbt_executable=DBT_EXECUTABLE),
             # The settings themselves: every asset takes them as ResourceParam[Settings].

@@ -1,8 +1,16 @@
-"""One headless Dagster run of the whole asset graph, and what to tell the operator after."""
+"""One headless Dagster run of the whole asset graph, and what to tell the operator after.
+
+The final summary tells the whole truth of the run (SPEC §10): what ingest did with every
+file and row (read from the ingest asset's own report), the warnings an operator must act
+on, the gates passed and failed, what was published, and where the full log is.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -10,9 +18,19 @@ from dagster import DagsterEventType, DagsterInstance
 
 from expectations import data_docs_index
 from orchestration.checks.gates import table_row_counts
+from orchestration.ingest.summary import IngestSummary
 from orchestration.lib.build_copy import run_lock
+from orchestration.run_output import PROGRESS_LOGGER, run_output, stage_of
 from orchestration.settings import Settings
 from orchestration.transform.project import prepare_manifest
+
+# The run-level gates (SPEC §7), by check name; every other check is a dbt test.
+GATES = {
+    "max_quarantine_share": "quarantine share",
+    "min_volume_ratio": "volume",
+    "transactions_fresh": "freshness",
+    "expectations": "expectation suites",
+}
 
 
 @dataclass
@@ -22,11 +40,26 @@ class RunOutcome:
     settings: Settings
     failures: list[str] = field(default_factory=list)
     quarantine_file: Path | None = None
+    ingest: IngestSummary | None = None
+    checks: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    log_file: Path | None = None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What ``--strict`` fails on: rejected files, files of which nothing loaded, and
+        rows quarantined in this run."""
+        if self.ingest is None:
+            return ()
+        warnings = list(self.ingest.warnings)
+        quarantined = self.ingest.total("quarantined")
+        if quarantined:
+            warnings.append(f"{quarantined:,} rows were quarantined in this run")
+        return tuple(warnings)
 
     def format_failure(self) -> str:
         published = self.settings.published_path
         lines = [
-            f"Run {self.run_id} failed: nothing was published, and the BI file {published} "
+            f"Run {self.run_id[:8]} failed: nothing was published, and the BI file {published} "
             + (
                 "is the last good publication, unchanged."
                 if published.exists()
@@ -34,59 +67,86 @@ class RunOutcome:
             )
         ]
         lines += [f"  - {failure}" for failure in self.failures]
-        if self.quarantine_file:
-            lines.append(f"Rows quarantined or parked by this run: {self.quarantine_file}")
+        lines += self._ingest_lines()
+        lines += self._check_lines()
         lines += self._data_docs_lines()
         if self.settings.build_path.exists():
             lines.append(
                 f"The failed build is kept for inspection at {self.settings.build_path}; the "
                 "next run starts from the last good state."
             )
-        lines.append(
-            "Fix the cause and run again. Run history is kept in "
-            f"DAGSTER_HOME={self.settings.dagster_home}."
-        )
+        lines += self._log_lines()
+        lines.append("Fix the cause and run again.")
         return "\n".join(lines)
 
     def format_summary(self, seconds: float) -> str:
         return "\n".join(
             [
-                f"Run {self.run_id} succeeded in {seconds:.0f} s.",
-                *ingest_summary_lines(self.settings.warehouse_path),
-                *(
-                    [f"Rows quarantined or parked by this run: {self.quarantine_file}"]
-                    if self.quarantine_file
-                    else []
-                ),
+                f"Run {self.run_id[:8]} published in {seconds:.0f} s.",
+                *self._ingest_lines(),
+                *reconciliation_lines(self.settings.warehouse_path),
+                *self._check_lines(),
                 *published_summary_lines(self.settings.published_path),
                 *self._data_docs_lines(),
+                *self._log_lines(),
             ]
         )
+
+    def _ingest_lines(self) -> list[str]:
+        if self.ingest is None:
+            return []
+        # Its warnings close the summary, where --strict acts on them.
+        lines = [line for line in self.ingest.format().splitlines() if "WARNING:" not in line]
+        if self.quarantine_file:
+            lines.append(
+                f"  Rows quarantined or parked by this run, to read: {self.quarantine_file}"
+            )
+        return lines
+
+    def _check_lines(self) -> list[str]:
+        if not self.checks:
+            return []
+        parts = []
+        for name, label in GATES.items():
+            passed, failed = self.checks[(name, True)], self.checks[(name, False)]
+            if passed or failed:
+                parts.append(f"{label} {passed}/{passed + failed}")
+        tests_passed = sum(n for (name, ok), n in self.checks.items() if ok and name not in GATES)
+        tests_failed = sum(
+            n for (name, ok), n in self.checks.items() if not ok and name not in GATES
+        )
+        failed = sum(n for (_, ok), n in self.checks.items() if not ok)
+        verdict = "all passed" if not failed else f"{failed} FAILED"
+        return [
+            f"Checks, {verdict}: gates passed {', '.join(parts)}; dbt tests passed "
+            f"{tests_passed}/{tests_passed + tests_failed}."
+        ]
 
     def _data_docs_lines(self) -> list[str]:
         index = data_docs_index(self.settings.gx_dir)
         return [f"Data quality results (open in a browser): {index}"] if index.exists() else []
 
+    def _log_lines(self) -> list[str]:
+        return [f"Full log: {self.log_file}"] if self.log_file else []
 
-def ingest_summary_lines(warehouse_path: Path) -> list[str]:
-    """Totals of every landing file loaded so far, from the load manifest."""
+
+def reconciliation_lines(warehouse_path: Path) -> list[str]:
+    """Every landing file loaded so far reconciles, or the ones that do not."""
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         rows = con.execute(
-            "select source, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined), "
-            "sum(rows_parked), sum(rows_duplicate), bool_and(reconciles) "
-            "from ingest.file_reconciliation group by source order by source"
+            "select relative_path, reconciles from ingest.file_reconciliation order by file_id"
         ).fetchall()
-    lines = ["Landing files (all loads): read = loaded + quarantined + parked + duplicates"]
-    for source, files, read, loaded, quarantined, parked, dups, ok in rows:
-        lines.append(
-            f"  {source:<15} {files:>3} files  {read:>11,} = {loaded:>11,} + {quarantined:>7,}"
-            f" + {parked:>6,} + {dups:>6,}  {'reconciles' if ok else 'DOES NOT RECONCILE'}"
-        )
-    return lines
+    broken = [path for path, ok in rows if not ok]
+    if not broken:
+        return [
+            f"All {len(rows):,} loaded landing files reconcile: rows read = loaded + "
+            "quarantined + parked + exact duplicates (ingest.file_reconciliation)."
+        ]
+    return [f"DOES NOT RECONCILE (see ingest.file_reconciliation): {', '.join(broken)}"]
 
 
 def published_summary_lines(published_path: Path) -> list[str]:
-    lines = [f"BI file (open read-only): {published_path}"]
+    lines = [f"Published, for BI (open read-only): {published_path}"]
     lines += [
         f"  {table:<28} {rows:>12,} rows"
         for table, rows in table_row_counts(published_path).items()
@@ -116,40 +176,72 @@ def failure_messages(result) -> list[str]:
                 text = user.description
             if not text.startswith(_BLOCKING_CHECKS_FAILED):
                 steps.append(f"{event.step_key}: {text}")
-    return checks + steps or ["the run failed without a step failure; see the run log above"]
+    return checks + steps or ["the run failed without a step failure; see the full log"]
 
 
 # How Dagster words a step failure caused by its failed blocking checks.
 _BLOCKING_CHECKS_FAILED = "dagster._core.errors.DagsterAssetCheckFailedError"
 
 
-def _quarantine_file(result) -> Path | None:
+def _materialization_metadata(result, key: str):
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-            value = event.event_specific_data.materialization.metadata.get("quarantine_file")
+            value = event.event_specific_data.materialization.metadata.get(key)
             if value is not None:
-                return Path(value.value)
+                return value.value
     return None
 
 
-def run_pipeline(settings: Settings, instance: DagsterInstance | None = None) -> RunOutcome:
-    """Materialize ingest -> dbt build -> checks -> publish in this process through the real
-    Definitions, holding the home's run lock."""
-    prepare_manifest()
-    from orchestration.definitions import RECALL_JOB_NAME, build_definitions
+def _check_counts(result) -> Counter[tuple[str, bool]]:
+    counts: Counter[tuple[str, bool]] = Counter()
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            counts[(evaluation.asset_check_key.name, evaluation.passed)] += 1
+    return counts
 
-    job = build_definitions(settings).resolve_job_def(RECALL_JOB_NAME)
-    instance = instance or DagsterInstance.get()
-    with run_lock(settings):
+
+def new_run_id() -> str:
+    return str(uuid.uuid4())
+
+
+def log_file_for(settings: Settings, run_id: str) -> Path:
+    return settings.logs_dir / f"{datetime.now(UTC):%Y-%m-%dT%H%M%S}-{run_id[:8]}.log"
+
+
+def run_pipeline(
+    settings: Settings, instance: DagsterInstance | None = None, *, verbose: bool = False
+) -> RunOutcome:
+    """Materialize ingest -> dbt build -> checks -> publish in this process through the real
+    Definitions, holding the home's run lock, with the run's log in ``$RECALL_HOME/logs``."""
+    run_id = new_run_id()
+    log_file = log_file_for(settings, run_id)
+    level = "DEBUG" if verbose else "INFO"
+    with run_lock(settings), run_output(log_file, verbose=verbose) as display:
+        prepare_manifest()
+        from orchestration.definitions import RECALL_JOB_NAME, build_definitions
+        from orchestration.ingest.assets import INGEST_REPORT
+
+        job = build_definitions(settings).resolve_job_def(RECALL_JOB_NAME)
+        display.check_steps = sum(stage_of(node.name) == "check" for node in job.nodes)
+        instance = instance or DagsterInstance.get()
         result = job.execute_in_process(
             instance=instance,
+            run_id=run_id,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": level}}, PROGRESS_LOGGER: {}}
+            },
         )
+    report = _materialization_metadata(result, INGEST_REPORT)
+    quarantine_file = _materialization_metadata(result, "quarantine_file")
     return RunOutcome(
         success=result.success,
         run_id=result.run_id,
         settings=settings,
         failures=[] if result.success else failure_messages(result),
-        quarantine_file=_quarantine_file(result),
+        quarantine_file=Path(quarantine_file) if quarantine_file else None,
+        ingest=IngestSummary.from_dict(report) if report else None,
+        checks=_check_counts(result),
+        log_file=log_file,
     )

@@ -23,11 +23,13 @@ from orchestration.checks.gates import quarantine_share_gate, top_quarantine_rea
 from orchestration.contract import SOURCES
 from orchestration.ingest import LandingFileError, ingest_landing
 from orchestration.ingest.quarantine_file import write_quarantine_file
+from orchestration.ingest.replace import Replacement, ReplacementError
 from orchestration.ingest.summary import IngestSummary, SourceTotals
 from orchestration.lib.build_copy import start_build
 from orchestration.settings import Settings
 
 QUARANTINE_SHARE_CHECK = "max_quarantine_share"
+INGEST_REPORT = "ingest_report"
 
 
 def raw_asset_key(source_name: str) -> AssetKey:
@@ -63,9 +65,12 @@ def landing_ingest(
     """Start this run's build copy, then load every new landing file once, in one
     transaction: contacts first, then the rest."""
     build = start_build(recall, context.run.run_id)
+    replacement = Replacement(*recall.replace_files) if recall.replace_files else None
     try:
-        summary = ingest_landing(recall, progress=context.log.info, database=build)
-    except LandingFileError as error:
+        summary = ingest_landing(
+            recall, progress=context.log.info, database=build, replacement=replacement
+        )
+    except (LandingFileError, ReplacementError) as error:
         raise Failure(description=str(error)) from error
     context.log.info(summary.format())
     quarantine_file, held_rows = write_quarantine_file(
@@ -81,6 +86,9 @@ def landing_ingest(
         }
         if quarantine_file:
             source_metadata["quarantine_file"] = MetadataValue.path(str(quarantine_file))
+        if source is SOURCES[0]:
+            # The whole run's account, once: what the command line's final summary reports.
+            source_metadata[INGEST_REPORT] = MetadataValue.json(summary.to_dict())
         yield MaterializeResult(asset_key=raw_asset_key(source.name), metadata=source_metadata)
     yield from _quarantine_share_checks(recall, build, summary, quarantine_file)
 

@@ -12,6 +12,8 @@ import codecs
 import csv
 import hashlib
 import os
+import re
+import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +32,9 @@ FORMATS: dict[str, FileFormat] = {".csv": "csv", ".parquet": "parquet"}
 FILE_COLUMN = "__landing_file"
 
 _CHUNK = 1 << 20
+
+# What to do with a file that is damaged or not what its name says.
+DELIVER_AGAIN = "Deliver the file again or remove it from the landing directory"
 
 
 class LandingFileError(Exception):
@@ -159,12 +164,23 @@ def inspect_file(file: LandingFile, source: Source) -> FileLayout:
     header, no data rows, not UTF-8, unreadable Parquet, missing contract columns.
     """
     if file.size_bytes == 0:
-        raise _error(file, "is empty (0 bytes)", "Deliver the complete export")
+        raise _error(
+            file,
+            "is empty (0 bytes)",
+            "Deliver the complete export, or remove it from the landing directory",
+        )
     columns = _csv_columns(file) if file.format == "csv" else _parquet_columns(file)
     return _match_columns(file, source, columns)
 
 
 def _csv_columns(file: LandingFile) -> tuple[str, ...]:
+    head = _head(file)
+    if file.utf8_problem or b"\x00" in head:
+        # Not text (or not UTF-8): say what it is when the first bytes tell, so a gzip
+        # file or a workbook is not reported as a Latin-1 export.
+        kind = _content_kind(head)
+        if kind in _NOT_CSV:
+            raise _error(file, *_NOT_CSV[kind])
     if file.utf8_problem:
         raise _error(
             file,
@@ -202,7 +218,82 @@ def _has_more_content(handle: Iterable[bytes]) -> bool:
     return any(line.strip() for line in handle)
 
 
+# What a file's first bytes say it is (see _content_kind): how a .csv file that is one
+# of them is reported, and how a .parquet file that is one is described.
+_NOT_CSV = {
+    "gzip": (
+        "is gzip-compressed, not plain CSV text",
+        "Deliver the uncompressed CSV file, or remove it from the landing directory",
+    ),
+    "zip": (
+        "is a ZIP archive (an Excel workbook is one), not CSV text",
+        "Save it as 'CSV UTF-8' and deliver that, or remove it from the landing directory",
+    ),
+    "parquet": (
+        "is a Parquet file, not CSV text",
+        "Name it .parquet, or remove it from the landing directory",
+    ),
+    "utf16": (
+        "is not UTF-8 encoded: it starts with a UTF-16 byte order mark",
+        "Re-export it as UTF-8 (in Excel: 'CSV UTF-8') and deliver it again",
+    ),
+    "binary": ("holds binary data (NUL bytes), not CSV text", DELIVER_AGAIN),
+}
+_SEEMS = {
+    "gzip": "gzip-compressed data",
+    "zip": "a ZIP archive",
+    "utf16": "UTF-16 text",
+    "binary": "binary data",
+    "text": "text, such as CSV",
+}
+
+
+def _head(file: LandingFile, size: int = 4096) -> bytes:
+    with file.path.open("rb") as handle:
+        return handle.read(size)
+
+
+def _content_kind(head: bytes) -> str | None:
+    """What the first bytes of a file say it is (a key of ``_NOT_CSV`` or "text"); None
+    when they say nothing."""
+    signatures = (
+        (b"\x1f\x8b", "gzip"),
+        (b"PK\x03\x04", "zip"),
+        (b"PAR1", "parquet"),
+        (b"\xff\xfe", "utf16"),
+        (b"\xfe\xff", "utf16"),
+    )
+    for magic, kind in signatures:
+        if head.startswith(magic):
+            return kind
+    if b"\x00" in head:
+        return "binary"
+    try:
+        # Not final: the head may end in the middle of a character.
+        codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        return None
+    return "text"
+
+
 def _parquet_columns(file: LandingFile) -> tuple[str, ...]:
+    head = _head(file)
+    if not head.startswith(b"PAR1"):
+        seems = _SEEMS.get(_content_kind(head) or "")
+        raise _error(
+            file,
+            "is not a Parquet file (it does not start with the Parquet marker PAR1"
+            f"{f'; it looks like {seems}' if seems else ''})",
+            "Deliver it as Parquet (or as CSV with a .csv name), or remove it from the "
+            "landing directory",
+        )
+    if file.size_bytes < 12 or not _tail(file).endswith(b"PAR1"):
+        raise _error(
+            file,
+            f"is truncated: it ends after {file.size_bytes:,} bytes, before the Parquet "
+            "footer (an incomplete copy or upload)",
+            DELIVER_AGAIN,
+        )
     try:
         with duckdb.connect() as con:
             path = sql_literal(str(file.path))
@@ -213,8 +304,10 @@ def _parquet_columns(file: LandingFile) -> tuple[str, ...]:
     except duckdb.Error as error:
         raise _error(
             file,
-            f"is not a readable Parquet file ({first_line(error)})",
-            "Re-export it (or deliver it as CSV)",
+            "is not a readable Parquet file: its footer, which holds the schema, cannot be "
+            f"read ({duckdb_detail(error, [file])})",
+            "Re-export it and deliver it again (or deliver it as CSV), or remove it from the "
+            "landing directory",
         ) from error
     if rows == 0:
         raise _error(
@@ -223,6 +316,12 @@ def _parquet_columns(file: LandingFile) -> tuple[str, ...]:
             "Deliver the complete export, or remove the file if there is nothing to load",
         )
     return tuple(str(row[0]) for row in described)
+
+
+def _tail(file: LandingFile, size: int = 4) -> bytes:
+    with file.path.open("rb") as handle:
+        handle.seek(max(0, file.size_bytes - size))
+        return handle.read(size)
 
 
 def _match_columns(file: LandingFile, source: Source, columns: tuple[str, ...]) -> FileLayout:
@@ -311,31 +410,158 @@ def diagnose_read_error(
     source: Source,
     files: Sequence[LandingFile],
     layout: FileLayout,
-) -> LandingFileError | None:
-    """After a failed read of a group of files, find the file DuckDB cannot read.
+    error: BaseException | None = None,
+) -> LandingFileError:
+    """After a failed read of a group of files, the error naming the file DuckDB cannot
+    read; never None, and never a raw DuckDB error.
 
-    Each file is read again on its own; the first that fails is named in the error. None
-    when every file reads on its own: the failure was not about a file (memory, disk),
-    and the caller re-raises the original error.
+    ``error`` is the failure of the group read (default: the exception being handled).
+    Each file is read again on its own (the one the message names first), every value
+    of every row: a damaged Parquet page shows only when its column is read, not in the
+    footer nor in a ``count(*)``. The first that fails is named, with the line (CSV) or
+    column (Parquet). When every file reads on its own, the error names the group and
+    quotes DuckDB.
+
+    The files are read on a private connection, not ``con``: a failure that invalidated
+    ``con`` must not be blamed on the first file of the group.
     """
-    for file in files:
-        try:
-            con.sql(
-                f"select count(*) from ({scan_sql(source, [file], layout, [0]).sql})"
-            ).fetchall()
-        except duckdb.Error as error:
+    del con  # kept for the loader's call; see above
+    original = error if error is not None else sys.exc_info()[1]
+    if isinstance(original, duckdb.InterruptException):
+        raise original
+    message = str(original) if original is not None else ""
+    # The file the message names (DuckDB names it for most Parquet failures) goes first.
+    ordered = sorted(files, key=lambda f: str(f.path) not in message)
+    with duckdb.connect() as private:
+        for file in ordered:
+            failure = _read_failure(private, _full_read_sql(source, file, layout))
+            if isinstance(failure, duckdb.InterruptException):
+                raise failure
+            if failure is None or isinstance(failure, duckdb.OutOfMemoryException):
+                continue  # memory is not the file's fault
             if file.format == "csv":
+                problem = csv_problem(failure, file.path)
                 return _error(
                     file,
-                    f"is not a well-formed CSV file ({csv_error_summary(error)})",
-                    "Every row needs as many comma-separated fields as the header and every "
-                    "quote must be closed; fix the file and run again",
+                    "is not a well-formed CSV file "
+                    f"({problem.replace(str(file.path), file.relative_path)})",
+                    "Fix it (every row needs as many comma-separated fields as the header, "
+                    "every quote must be closed, every line the same line ending) and deliver "
+                    "it again, or remove it from the landing directory",
                 )
-            return _error(
-                file,
-                f"is not a readable Parquet file ({first_line(error)})",
-                "Re-export it (or deliver it as CSV) and run again",
-            )
+            return _parquet_damage(private, file, layout, failure)
+    return _group_error(files, original)
+
+
+def _full_read_sql(source: Source, file: LandingFile, layout: FileLayout) -> str:
+    """A read of one file that DuckDB cannot answer from metadata: every value is used."""
+    scan = scan_sql(source, [file], layout, [0])
+    return f"select count(*), max(length(columns(* exclude (_file_id)))) from ({scan.sql})"
+
+
+def _read_failure(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Error | None:
+    try:
+        con.sql(sql).fetchall()
+    except duckdb.Error as error:
+        return error
+    return None
+
+
+def _parquet_damage(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, layout: FileLayout, failure: duckdb.Error
+) -> LandingFileError:
+    """A Parquet file whose data (not its footer) cannot be read: find the first column
+    that fails on its own, so the operator can tell the producer what is broken."""
+    path = sql_literal(str(file.path))
+    column = None
+    for name in layout.columns:
+        found = _read_failure(
+            con,
+            f"select max(length(cast({sql_identifier(name)} as varchar))) "
+            f"from read_parquet({path})",
+        )
+        if found is not None:
+            column, failure = name, found
+            break
+    detail = duckdb_detail(failure, [file])
+    where = f"the data of column {column}" if column else "its data"
+    if "utf8" in first_line(failure).replace(str(file.path), "").lower():
+        problem = (
+            f"is damaged or was written without UTF-8 text: {where} holds text that is not "
+            f"valid UTF-8 ({detail})"
+        )
+    else:
+        problem = f"is damaged: {where} cannot be read ({detail})"
+    return _error(file, problem, DELIVER_AGAIN)
+
+
+def _group_error(files: Sequence[LandingFile], original: BaseException | None) -> LandingFileError:
+    """Every file of a failed group reads on its own: name them all, with DuckDB's word."""
+    names = [f.relative_path for f in files]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    detail = duckdb_detail(original, files) if original is not None else "unknown error"
+    if len(files) == 1:
+        subject, reads, action = (
+            f"Landing file {shown}",
+            "it reads when tried again",
+            DELIVER_AGAIN[0].lower() + DELIVER_AGAIN[1:],
+        )
+    else:
+        subject, reads, action = (
+            f"Landing files {shown}",
+            "each of them reads on its own",
+            "deliver the files again or remove them from the landing directory",
+        )
+    return LandingFileError(
+        f"{subject} could not be read ({detail}), but {reads}, so the cause is likely this "
+        "machine (memory, disk space) rather than the data. Free memory or disk space and "
+        f"run again; if it fails again, {action}. Nothing was loaded in this run."
+    )
+
+
+def csv_problem(error: BaseException, path: Path | None = None) -> str:
+    """DuckDB's CSV error in plain words: the line and what is wrong with it."""
+    text = str(error)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    original = re.search(r"^Original Line: (.*)$", text, re.MULTILINE)
+    if line is None and "state machine reached an invalid state" in text:
+        # DuckDB names no line here; mixed line endings are the usual cause.
+        found = _line_ending_problem(path) if path is not None else None
+        return found or (
+            "DuckDB's CSV parser cannot follow it and names no line; mixed line endings "
+            "or a stray carriage return are the usual cause"
+        )
+    if line is None or (columns is None and "unterminated quote" not in text):
+        return csv_error_summary(error)
+    if columns is not None:
+        expected, found = columns.groups()
+        problem = f"line {line[1]} has {found} fields where the header has {expected}"
+    else:
+        problem = f"line {line[1]} has a quote that is never closed"
+    if original is not None and original[1].strip():
+        shown = original[1].strip()
+        problem += f"; it reads: {shown[:120]}{'...' if len(shown) > 120 else ''}"
+    return problem
+
+
+def _line_ending_problem(path: Path) -> str | None:
+    """The first line whose ending differs from the first line's, or that holds a
+    carriage return of its own; None when the line endings are consistent."""
+    names = {b"\r\n": "CRLF (Windows)", b"\n": "LF (Unix)"}
+    first: bytes | None = None
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            ending = next((e for e in names if line.endswith(e)), b"")  # b"": the last line
+            if b"\r" in line[: len(line) - len(ending)]:
+                return f"line {number} has a carriage return (\\r) in the middle of it"
+            if first is None:
+                first = ending
+            elif ending and ending != first:
+                return (
+                    f"line {number} ends with {names[ending]} while the lines before it end "
+                    f"with {names[first]}: the file mixes line endings"
+                )
     return None
 
 
@@ -349,6 +575,19 @@ def csv_error_summary(error: BaseException) -> str:
         if line:
             kept.append(line.removeprefix("Invalid Input Error: "))
     return "; ".join(kept)[:500]
+
+
+def duckdb_detail(error: BaseException, files: Sequence[LandingFile]) -> str:
+    """The first line of a DuckDB error, without its class prefix and with each landing
+    file's absolute path shortened to its path in the landing directory."""
+    text = first_line(error)
+    for file in files:
+        text = text.replace(str(file.path), file.relative_path)
+    text = text.removeprefix("Invalid Input Error: ")
+    text = re.sub(r"^Failed to read file \"[^\"]*\": ", "", text)
+    # Damaged metadata can put raw bytes in the message.
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    return text.strip() or type(error).__name__
 
 
 def first_line(error: BaseException) -> str:

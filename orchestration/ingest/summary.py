@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from orchestration.contract import REASONS, SOURCES
 
@@ -102,8 +103,34 @@ class IngestSummary:
     @property
     def warnings(self) -> tuple[str, ...]:
         """What an operator should act on: changed files (reported every run while they
-        stay in the landing directory)."""
-        return tuple(f"{f.file} {f.message}" for f in self.changed_files)
+        stay in the landing directory) and files of which no row loaded."""
+        changed = [f"{f.file} {f.message}" for f in self.changed_files]
+        held = [
+            f"{f.file}: none of its {_n(f.rows_read, 'row')} loaded ({f.quarantined:,} "
+            f"quarantined, {f.parked:,} parked, {f.duplicates:,} exact duplicates)"
+            for f in self.loaded_files
+            if f.rows_read and not f.loaded and (f.quarantined or f.parked)
+        ]
+        return (*changed, *held)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values, for Dagster metadata (``from_dict`` reads them back)."""
+        values = asdict(self)
+        values["loaded_at"] = self.loaded_at.isoformat()
+        return values
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> IngestSummary:
+        return cls(
+            loaded_at=datetime.fromisoformat(values["loaded_at"]),
+            files=tuple(FileResult(**f) for f in values["files"]),
+            sources=tuple(SourceTotals(**s) for s in values["sources"]),
+            quarantined_by_reason=dict(values["quarantined_by_reason"]),
+            parked_by_source=dict(values["parked_by_source"]),
+            oldest_parked_days=values["oldest_parked_days"],
+            unchanged_files=values["unchanged_files"],
+            retired_files=tuple(values["retired_files"]),
+        )
 
     def total(self, name: str) -> int:
         """Sum of a :class:`SourceTotals` count over all sources."""

@@ -7,12 +7,15 @@ import json
 from orchestration.settings import Settings
 
 
-def dbt_vars(settings: Settings) -> dict[str, str]:
-    """The dbt vars a run sets. The as-of date is passed only when the operator set one: the
-    default D (the latest transaction date) is dbt's rule, macro ``as_of_date``."""
-    values = {
+def dbt_vars(settings: Settings) -> dict[str, str | int | float]:
+    """The dbt vars a run sets: the reporting settings, and the SPEC vars the operator set
+    (checked by the settings; the others keep their dbt_project.yml defaults). The as-of date
+    is passed only when the operator set one: the default D (the latest transaction date) is
+    dbt's rule, macro ``as_of_date``."""
+    values: dict[str, str | int | float] = {
         "reporting_timezone": settings.timezone,
         "reporting_currency": settings.currency,
+        **settings.var_overrides,
     }
     if settings.as_of_date is not None:
         values["as_of_date"] = settings.as_of_date.isoformat()

@@ -3,18 +3,28 @@ files that cannot be read at all (they fail the run and nothing loads)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from ingest_helpers import Landing, csv_text, row
 
-from orchestration.contract import SOURCES_BY_NAME
+from orchestration.contract import SOURCES_BY_NAME, Source
 from orchestration.ingest import LandingFileError
+from orchestration.ingest.files import (
+    FileLayout,
+    LandingFile,
+    diagnose_read_error,
+    discover_files,
+    inspect_file,
+)
 
 TX_COLUMNS = list(SOURCES_BY_NAME["transactions"].column_names)
 
@@ -86,17 +96,8 @@ def test_malformed_csv_fails_naming_file_and_line(landing: Landing) -> None:
 
     message = str(failure.value)
     assert "transactions/b.csv is not a well-formed CSV file" in message
-    assert "Line: 4" in message
+    assert "line 4 has 9 fields where the header has 8" in message
     assert_nothing_loaded(landing)
-
-
-def test_unreadable_parquet_fails_the_run(landing: Landing) -> None:
-    landing.write_bytes("transactions", "t.parquet", b"PAR1 this is not parquet")
-
-    with pytest.raises(
-        LandingFileError, match=re.escape("transactions/t.parquet is not a readable Parquet")
-    ):
-        landing.run()
 
 
 def test_a_bad_file_in_a_later_source_loads_nothing_at_all(landing: Landing) -> None:
@@ -320,11 +321,12 @@ def test_utf8_text_loads_even_when_a_character_spans_read_chunks(landing: Landin
     header = ",".join(GOOD_CONTACT_COLUMNS) + "\n"
     first = csv_text([row("contacts", full_name="José Núñez")], list(GOOD_CONTACT_COLUMNS))
     first = first.split("\n", 1)[1]
-    # Pad the second row's name so its 'é' (two bytes) straddles the 1 MiB read boundary.
-    prefix = (header + first + "C2,").encode()
+    # Pad the second row's email (a name that long is too_long) so its 'é' (two bytes)
+    # straddles the 1 MiB read boundary.
+    prefix = (header + first + "C2,Ann Lee,").encode()
     padding = "x" * ((1 << 20) - len(prefix) - 1)
     second = csv_text(
-        [row("contacts", contact_id="C2", full_name=padding + "é")], list(GOOD_CONTACT_COLUMNS)
+        [row("contacts", contact_id="C2", email=padding + "é")], list(GOOD_CONTACT_COLUMNS)
     ).split("\n", 1)[1]
     content = (header + first + second).encode()
     assert content[(1 << 20) - 1 : (1 << 20) + 1] == "é".encode()
@@ -332,7 +334,271 @@ def test_utf8_text_loads_even_when_a_character_spans_read_chunks(landing: Landin
 
     landing.run()
 
-    assert landing.query("select contact_id, right(full_name, 3) from raw.contacts order by 1") == [
-        ("C1", "ñez"),
-        ("C2", "xxé"),
-    ]
+    assert landing.query(
+        "select contact_id, right(full_name, 3), right(email, 3) from raw.contacts order by 1"
+    ) == [("C1", "ñez", "com"), ("C2", "Lee", "xxé")]
+
+
+# --------------------------------------------------------------------------- damaged files
+# Each damaged file fails the run with one LandingFileError that names the file, says what
+# is wrong in plain words and what to do; nothing loads (not even the good contacts file).
+
+DELIVER_AGAIN = "Deliver the file again or remove it from the landing directory"
+
+
+def _many_transactions_parquet(n: int = 5000) -> pa.Table:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return _transactions_parquet(
+        [
+            {
+                "transaction_id": f"T{i}",
+                "contact_id": "C1",
+                "occurred_at": start + timedelta(minutes=i),
+                "kind": "purchase",
+                "amount": Decimal(i) / 100,
+                "currency": "USD",
+                "store_or_channel": "web",
+                "category": f"category number {i}",
+            }
+            for i in range(n)
+        ]
+    )
+
+
+def _write_parquet(landing: Landing, name: str) -> bytes:
+    path = landing.path("transactions", name)
+    # Plain pages: every value of a column sits in its data pages, none in a dictionary.
+    pq.write_table(_many_transactions_parquet(), path, use_dictionary=False)
+    return path.read_bytes()
+
+
+def _category_chunk(path: Path) -> tuple[int, int]:
+    column = pq.ParquetFile(path).metadata.row_group(0).column(TX_COLUMNS.index("category"))
+    return column.data_page_offset, column.total_compressed_size
+
+
+def _damage_column_data(landing: Landing, name: str) -> None:
+    """Overwrite the middle of the category column's data: the footer stays intact."""
+    _write_parquet(landing, name)
+    path = landing.path("transactions", name)
+    offset, size = _category_chunk(path)
+    content = bytearray(path.read_bytes())
+    middle = offset + size // 2
+    content[middle : middle + 64] = b"\xff" * 64
+    path.write_bytes(bytes(content))
+
+
+def _assert_fails(landing: Landing, *fragments: str) -> str:
+    with pytest.raises(LandingFileError) as failure:
+        landing.run()
+    message = str(failure.value)
+    for fragment in fragments:
+        assert fragment in message
+    assert message.endswith("Nothing was loaded in this run.")
+    assert "Traceback" not in message and "/landing/" not in message  # no absolute paths
+    assert_nothing_loaded(landing)
+    return message
+
+
+def test_parquet_damaged_in_the_middle_names_file_and_column(landing: Landing) -> None:
+    # The footer reads, so inspection passes; only reading the column's pages fails.
+    landing.contacts("C1")
+    _damage_column_data(landing, "2026-01.parquet")
+
+    _assert_fails(
+        landing,
+        "Landing file transactions/2026-01.parquet is damaged",
+        "the data of column category",
+        DELIVER_AGAIN,
+    )
+
+
+def test_damaged_parquet_in_a_multi_file_scan_is_the_one_named(landing: Landing) -> None:
+    landing.contacts("C1")
+    _write_parquet(landing, "2026-00.parquet")
+    _damage_column_data(landing, "2026-01.parquet")
+    _write_parquet(landing, "2026-02.parquet")
+
+    message = _assert_fails(landing, "Landing file transactions/2026-01.parquet is damaged")
+    assert "2026-00" not in message and "2026-02" not in message
+
+
+def test_truncated_parquet_fails_naming_the_file(landing: Landing) -> None:
+    landing.contacts("C1")
+    content = _write_parquet(landing, "2026-01.parquet")
+    landing.write_bytes("transactions", "2026-01.parquet", content[: len(content) // 2])
+
+    _assert_fails(
+        landing,
+        "Landing file transactions/2026-01.parquet is truncated",
+        "before the Parquet footer",
+        DELIVER_AGAIN,
+    )
+
+
+def test_zero_byte_parquet_fails_as_empty(landing: Landing) -> None:
+    landing.contacts("C1")
+    landing.write_bytes("transactions", "2026-01.parquet", b"")
+
+    _assert_fails(landing, "Landing file transactions/2026-01.parquet is empty (0 bytes)")
+
+
+@pytest.mark.parametrize(
+    ("content", "seems"),
+    [
+        (csv_text([row("transactions")], TX_COLUMNS).encode(), "it looks like text"),
+        (gzip.compress(b"not parquet"), "it looks like gzip-compressed data"),
+    ],
+    ids=["csv-text", "gzip"],
+)
+def test_file_named_parquet_that_is_not_parquet(
+    landing: Landing, content: bytes, seems: str
+) -> None:
+    landing.contacts("C1")
+    landing.write_bytes("transactions", "2026-01.parquet", content)
+
+    _assert_fails(landing, "Landing file transactions/2026-01.parquet is not a Parquet file", seems)
+
+
+def test_parquet_with_a_damaged_footer_is_not_readable(landing: Landing) -> None:
+    landing.contacts("C1")
+    content = bytearray(_write_parquet(landing, "2026-01.parquet"))
+    footer_length = int.from_bytes(content[-8:-4], "little")
+    content[-8 - footer_length : -8] = b"\xff" * footer_length
+    landing.write_bytes("transactions", "2026-01.parquet", bytes(content))
+
+    _assert_fails(landing, "Landing file transactions/2026-01.parquet is not a readable Parquet")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            gzip.compress(csv_text([row("transactions")], TX_COLUMNS).encode()),
+            "is gzip-compressed, not plain CSV text",
+        ),
+        (bytes(range(256)) * 20, "holds binary data"),
+        (b"PK\x03\x04" + bytes(range(256)), "is a ZIP archive"),
+        (
+            csv_text([row("transactions")], TX_COLUMNS).encode("utf-16"),
+            "is not UTF-8 encoded: it starts with a UTF-16 byte order mark",
+        ),
+    ],
+    ids=["gzip", "binary", "zip", "utf-16"],
+)
+def test_csv_that_is_not_csv_text_says_what_it_is(
+    landing: Landing, content: bytes, problem: str
+) -> None:
+    landing.contacts("C1")
+    landing.write_bytes("transactions", "2026-01.csv", content)
+
+    message = _assert_fails(landing, f"Landing file transactions/2026-01.csv {problem}")
+    assert "Latin-1" not in message
+
+
+def _many_csv_lines(n: int) -> list[str]:
+    rows = [row("transactions", transaction_id=f"T{i}") for i in range(n)]
+    return csv_text(rows, TX_COLUMNS).splitlines()
+
+
+def test_csv_with_a_bad_byte_deep_in_the_file_fails_as_not_utf8(landing: Landing) -> None:
+    # Far past the rows DuckDB samples (20,480), so no sniffing would see it.
+    landing.contacts("C1")
+    lines = _many_csv_lines(30_000)
+    content = "\n".join(lines[:25_000]).encode() + b"\n" + lines[25_000].encode() + b"\xe9\n"
+    content += "\n".join(lines[25_001:]).encode() + b"\n"
+    landing.write_bytes("transactions", "2026-01.csv", content)
+
+    _assert_fails(
+        landing,
+        "Landing file transactions/2026-01.csv is not UTF-8 encoded (byte 0xE9 on line 25001",
+        "Re-export it as UTF-8",
+    )
+
+
+def test_csv_with_an_unterminated_quote_near_the_end(landing: Landing) -> None:
+    landing.contacts("C1")
+    lines = _many_csv_lines(30_000)
+    lines[-2] = lines[-2].replace(",web,", ',"web,')  # opens a quote that never closes
+    landing.write_bytes("transactions", "2026-01.csv", ("\n".join(lines) + "\n").encode())
+
+    _assert_fails(
+        landing,
+        "Landing file transactions/2026-01.csv is not a well-formed CSV file "
+        f"(line {len(lines) - 1} has a quote that is never closed",
+        "remove it from the landing directory",
+    )
+
+
+def test_csv_row_with_too_many_columns_mid_file(landing: Landing) -> None:
+    landing.contacts("C1")
+    lines = _many_csv_lines(30_000)
+    lines[15_000] += ",EXTRA"
+    landing.write("transactions", "2026-00.csv", [row("transactions", transaction_id="X")])
+    landing.write_bytes("transactions", "2026-01.csv", ("\n".join(lines) + "\n").encode())
+
+    message = _assert_fails(
+        landing,
+        "Landing file transactions/2026-01.csv is not a well-formed CSV file "
+        "(line 15001 has 9 fields where the header has 8",
+    )
+    assert "2026-00.csv" not in message
+
+
+@pytest.mark.parametrize(
+    ("newline", "problem"),
+    [
+        ("\n", "line 3001 ends with LF (Unix) while the lines before it end with CRLF (Windows)"),
+        ("\r", "line 3001 has a carriage return (\\r) in the middle of it"),
+    ],
+    ids=["mixed-line-endings", "stray-carriage-return"],
+)
+def test_csv_line_endings_duckdb_cannot_follow(
+    landing: Landing, newline: str, problem: str
+) -> None:
+    # DuckDB names no line for these; the message still does.
+    landing.contacts("C1")
+    lines = _many_csv_lines(5000)
+    text = "\r\n".join(lines[:3000]) + "\r\n" + lines[3000] + newline + "\r\n".join(lines[3001:])
+    landing.write_bytes("transactions", "2026-01.csv", (text + "\r\n").encode())
+
+    _assert_fails(
+        landing, f"Landing file transactions/2026-01.csv is not a well-formed CSV file ({problem}"
+    )
+
+
+def _good_group(landing: Landing) -> tuple[Source, list[LandingFile], FileLayout]:
+    landing.write("transactions", "a.csv", [row("transactions")])
+    landing.write("transactions", "b.csv", [row("transactions", transaction_id="T2")])
+    source = SOURCES_BY_NAME["transactions"]
+    files = discover_files(landing.dir, [source])
+    return source, files, inspect_file(files[0], source)
+
+
+def test_a_group_failure_no_file_explains_still_names_the_files(landing: Landing) -> None:
+    # Each file reads on its own (say the group ran out of memory): the error names the
+    # group and quotes DuckDB instead of letting the raw DuckDB error through.
+    source, files, layout = _good_group(landing)
+    error = duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block\nmore")
+
+    with duckdb.connect() as con:
+        problem = diagnose_read_error(con, source, files, layout, error)
+
+    message = str(problem)
+    assert message.startswith("Landing files transactions/a.csv, transactions/b.csv could not ")
+    assert "(Out of Memory Error: could not allocate block)" in message
+    assert "more" not in message
+    assert message.endswith("Nothing was loaded in this run.")
+
+
+def test_diagnosis_takes_the_error_being_handled_by_default(landing: Landing) -> None:
+    source, files, layout = _good_group(landing)
+
+    with duckdb.connect() as con:
+        try:
+            con.sql("select * from read_csv('/nonexistent/x.csv')").fetchall()
+        except duckdb.Error:
+            problem = diagnose_read_error(con, source, files, layout)
+
+    assert "transactions/a.csv, transactions/b.csv could not be read (" in str(problem)
+    assert "x.csv" in str(problem)

@@ -102,9 +102,8 @@ def test_the_quick_start_generates_a_sample_on_the_default_home_and_says_so(
         "is generated there first (recall generate). Point --landing or RECALL_LANDING at your "
         "own files for real data."
     )
-    assert f"BI file (open read-only): {tmp_path / 'data' / 'published' / 'recall.duckdb'}" in (
-        result.output
-    )
+    published = tmp_path / "data" / "published" / "recall.duckdb"
+    assert f"Published, for BI (open read-only): {published}" in result.output
 
 
 def test_an_as_of_date_after_today_is_refused_before_anything_runs(tmp_path: Path) -> None:

@@ -1,16 +1,28 @@
-"""Settings precedence (option over environment variable over default), the checks on each
-value, and what a run hands to dbt."""
+"""Settings precedence (option over environment variable over recall.toml over default), the
+checks on each value and on the SPEC vars together, and what a run hands to dbt."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from orchestration.settings import DEFAULT_HOME, Settings, SettingsError, load_settings
+from orchestration.settings import (
+    DEFAULT_HOME,
+    PROJECT_DIR,
+    PROJECT_VARS,
+    VAR_CHAINS,
+    VARS,
+    Settings,
+    SettingsError,
+    is_quick_start,
+    load_settings,
+    vars_help,
+)
 from orchestration.transform.command import dbt_build_args, dbt_vars
 
 ENV = {
@@ -20,6 +32,25 @@ ENV = {
     "RECALL_CURRENCY": "eur",
     "RECALL_AS_OF": "2026-10-31",
 }
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_file_of_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The default home is ./data: a recall.toml a developer keeps there must not leak in.
+    monkeypatch.chdir(tmp_path)
+
+
+def _write_settings_file(home: Path, text: str) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "recall.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _refusal(environ: dict[str, str], **kwargs: object) -> tuple[str, str]:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ, **kwargs)  # type: ignore[arg-type]
+    return raised.value.source, raised.value.message
 
 
 def test_defaults_without_options_or_environment() -> None:
@@ -193,3 +224,362 @@ def test_a_bad_gate_var_names_its_variable(variable: str, value: str, message: s
         load_settings({variable: value})
 
     assert (raised.value.source, raised.value.message) == (variable, message)
+
+
+# --- recall.toml and the SPEC vars (SPEC §10)
+
+
+def test_a_var_is_set_by_option_over_variable_over_file_over_default(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    path = _write_settings_file(home, "[vars]\nactive_days = 20\n")
+    environ = {"RECALL_HOME": str(home), "RECALL_VAR_ACTIVE_DAYS": "25"}
+
+    assert load_settings(environ, var_options=["active_days=28"]).var_overrides == {
+        "active_days": 28
+    }
+    assert load_settings(environ).var_overrides == {"active_days": 25}
+    del environ["RECALL_VAR_ACTIVE_DAYS"]
+    assert load_settings(environ).var_overrides == {"active_days": 20}
+    path.unlink()
+    assert load_settings(environ).var_overrides == {}
+
+
+def test_the_last_of_a_var_given_twice_on_the_command_line_wins() -> None:
+    settings = load_settings({}, var_options=["new_days=10", " new_days = 14 "])
+
+    assert settings.var_overrides == {"new_days": 14}
+
+
+def test_the_gate_settings_take_their_var_from_any_source(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _write_settings_file(home, "[vars]\nmax_quarantine_share = 0.25\nmin_volume_ratio = 1\n")
+
+    settings = load_settings(
+        {"RECALL_HOME": str(home)}, var_options=["freshness_lag_days=0"], allow_shrink=True
+    )
+
+    assert (
+        settings.max_quarantine_share,
+        settings.min_volume_ratio,
+        settings.freshness_lag_days,
+        settings.allow_shrink,
+    ) == (0.25, 1.0, 0, True)
+    assert settings.var_overrides == {
+        "max_quarantine_share": 0.25,
+        "min_volume_ratio": 1.0,
+        "freshness_lag_days": 0,
+    }
+
+
+def test_the_settings_file_sets_the_operator_settings_below_variables_and_options(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    _write_settings_file(
+        home,
+        'landing = "drop"\ntimezone = "Asia/Tokyo"\ncurrency = "jpy"\nas_of = 2026-10-31\n',
+    )
+    environ = {"RECALL_HOME": str(home)}
+
+    from_file = load_settings(environ)
+    assert (from_file.landing_dir, from_file.timezone, from_file.currency) == (
+        home / "drop",  # relative to RECALL_HOME, where the file is
+        "Asia/Tokyo",
+        "JPY",
+    )
+    assert from_file.as_of_date == date(2026, 10, 31)
+
+    environ |= {"RECALL_LANDING": "/srv/drop", "RECALL_TIMEZONE": "Europe/Berlin"}
+    from_variables = load_settings(environ)
+    assert (from_variables.landing_dir, from_variables.timezone) == (
+        Path("/srv/drop"),
+        "Europe/Berlin",
+    )
+    assert from_variables.currency == "JPY"
+
+    from_options = load_settings(environ, landing_dir=Path("/mnt/files"), timezone="UTC")
+    assert (from_options.landing_dir, from_options.timezone) == (Path("/mnt/files"), "UTC")
+
+
+def test_the_settings_file_takes_an_absolute_landing_and_a_quoted_date(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _write_settings_file(home, 'landing = "/srv/drop"\nas_of = "2026-06-30"\n')
+
+    settings = load_settings({"RECALL_HOME": str(home)})
+
+    assert (settings.landing_dir, settings.as_of_date) == (Path("/srv/drop"), date(2026, 6, 30))
+
+
+def test_a_bad_value_in_the_settings_file_names_its_key(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    path = _write_settings_file(home, 'timezone = "Mars/Olympus"\n')
+
+    assert _refusal({"RECALL_HOME": str(home)}) == (
+        f"{path} timezone",
+        "unknown timezone 'Mars/Olympus': use an IANA name such as UTC or Europe/Berlin",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        (
+            'timzone = "UTC"\n',
+            "timzone",
+            "unknown key 'timzone': did you mean timezone? recall.toml takes landing, "
+            "timezone, currency, as_of and a [vars] table",
+        ),
+        (
+            "colour = 1\n",
+            "colour",
+            "unknown key 'colour': recall.toml takes landing, timezone, currency, as_of and a "
+            "[vars] table",
+        ),
+        ("active_days = 45\n", "active_days", "active_days is a var: put it under [vars]"),
+        ("vars = 3\n", "vars", "is not a table: write [vars] and name = value lines under it"),
+        ("landing = 3\n", "landing", "3 is not text: write it in quotes"),
+        (
+            "as_of = 2026-10-31T08:00:00\n",
+            "as_of",
+            "2026-10-31 08:00:00 has a time: write the date alone, as_of = 2026-10-31",
+        ),
+        (
+            "[vars]\ntouch_window = 20\n",
+            "[vars] touch_window",
+            "unknown var 'touch_window': did you mean touch_window_days?",
+        ),
+        (
+            '[vars]\nreporting_currency = "EUR"\n',
+            "[vars] reporting_currency",
+            "reporting_currency is not set as a var: use --currency or RECALL_CURRENCY "
+            "(currency in recall.toml)",
+        ),
+        ("[vars]\nactive_days = 30.0\n", "[vars] active_days", "30.0 is not a whole number"),
+        (
+            "[vars]\nmax_quarantine_share = true\n",
+            "[vars] max_quarantine_share",
+            "true is not a number",
+        ),
+        (
+            "[vars]\nmin_volume_ratio = -0.1\n",
+            "[vars] min_volume_ratio",
+            "-0.1 is not a share: use a number in [0, 1]",
+        ),
+        (
+            "[vars]\nfreshness_lag_days = -3\n",
+            "[vars] freshness_lag_days",
+            "-3 is negative: use a number of days >= 0",
+        ),
+    ],
+)
+def test_a_bad_settings_file_entry_names_the_file_and_key(
+    tmp_path: Path, text: str, key: str, message: str
+) -> None:
+    home = tmp_path / "home"
+    path = _write_settings_file(home, text)
+
+    assert _refusal({"RECALL_HOME": str(home)}) == (f"{path} {key}", message)
+
+
+def test_a_settings_file_that_is_not_toml_is_refused_naming_the_file_and_line(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    path = _write_settings_file(home, "[vars]\nactive_days = 3 3\n")
+
+    assert _refusal({"RECALL_HOME": str(home)}) == (
+        f"{path} line 2",
+        "not valid TOML: Expected newline or end of document after a statement (column 17)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "var_options", "source", "message"),
+    [
+        (
+            {},
+            ["activ_days=3"],
+            "--var activ_days",
+            "unknown var 'activ_days': did you mean active_days?",
+        ),
+        (
+            {},
+            ["colour=blue"],
+            "--var colour",
+            "unknown var 'colour': recall run --help lists the vars",
+        ),
+        (
+            {"RECALL_VAR_DORMANT_DAYZ": "200"},
+            [],
+            "RECALL_VAR_DORMANT_DAYZ",
+            "unknown var 'dormant_dayz': did you mean RECALL_VAR_DORMANT_DAYS?",
+        ),
+        (
+            {},
+            ["activ_days"],
+            "--var activ_days",
+            "is not NAME=VALUE: write it as, e.g., --var active_days=45",
+        ),
+        ({}, ["=45"], "--var =45", "is not NAME=VALUE: write it as, e.g., --var active_days=45"),
+        (
+            {},
+            ["reporting_timezone=Europe/Berlin"],
+            "--var reporting_timezone",
+            "reporting_timezone is not set as a var: use --timezone or RECALL_TIMEZONE "
+            "(timezone in recall.toml)",
+        ),
+        (
+            {"RECALL_VAR_AS_OF_DATE": "2026-01-01"},
+            [],
+            "RECALL_VAR_AS_OF_DATE",
+            "as_of_date is not set as a var: use --as-of or RECALL_AS_OF (as_of in recall.toml)",
+        ),
+        (
+            {},
+            ["active_days=0"],
+            "--var active_days",
+            "0 is not positive: use a whole number of days >= 1",
+        ),
+        (
+            {},
+            ["max_touches_30d=-2"],
+            "--var max_touches_30d",
+            "-2 is not positive: use a whole number >= 1",
+        ),
+        ({}, ["new_days=thirty"], "--var new_days", "'thirty' is not a whole number"),
+        ({}, ["band_edge_2="], "--var band_edge_2", "'' is not a whole number"),
+        (
+            {"RECALL_VAR_EARLY_WARNING_GAP_MULTIPLIER": "0.8"},
+            [],
+            "RECALL_VAR_EARLY_WARNING_GAP_MULTIPLIER",
+            "0.8 is below 1: use a number >= 1",
+        ),
+        (
+            {},
+            ["early_warning_gap_multiplier=inf"],
+            "--var early_warning_gap_multiplier",
+            "'inf' is not a number",
+        ),
+    ],
+)
+def test_a_bad_var_is_refused_naming_its_option_or_variable(
+    environ: dict[str, str], var_options: list[str], source: str, message: str
+) -> None:
+    assert _refusal(environ, var_options=var_options) == (source, message)
+
+
+def test_an_overridden_value_is_not_checked_but_a_misspelt_name_always_is() -> None:
+    # Only the value that takes effect is checked, as for the other settings; a name that is
+    # no var would be ignored whatever overrides it, so it is refused in every source.
+    environ = {"RECALL_VAR_ACTIVE_DAYS": "soon"}
+    assert load_settings(environ, var_options=["active_days=20"]).var_overrides == {
+        "active_days": 20
+    }
+
+    environ = {"RECALL_VAR_ACTIVE_DAY": "20"}
+    assert _refusal(environ, var_options=["active_days=20"]) == (
+        "RECALL_VAR_ACTIVE_DAY",
+        "unknown var 'active_day': did you mean RECALL_VAR_ACTIVE_DAYS?",
+    )
+
+
+def test_contradictory_thresholds_are_refused_naming_each_value_and_its_source() -> None:
+    assert _refusal({}, var_options=["active_days=60"]) == (
+        "--var active_days",
+        "thresholds must satisfy active_days < at_risk_days < dormant_days, got active_days "
+        "60 (--var active_days), at_risk_days 60 (default), dormant_days 180 (default): set "
+        "them so that each is smaller than the next",
+    )
+
+
+def test_thresholds_are_checked_on_the_values_merged_from_every_source(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    path = _write_settings_file(home, "[vars]\nat_risk_days = 100\n")
+    environ = {"RECALL_HOME": str(home), "RECALL_VAR_DORMANT_DAYS": "95"}
+
+    assert _refusal(environ, var_options=["band_edge_1=97"]) == (
+        f"{path} [vars] at_risk_days, RECALL_VAR_DORMANT_DAYS, --var band_edge_1",
+        "thresholds must satisfy active_days < at_risk_days < dormant_days, got active_days "
+        f"30 (default), at_risk_days 100 ({path} [vars] at_risk_days), dormant_days 95 "
+        "(RECALL_VAR_DORMANT_DAYS); thresholds must satisfy at_risk_days < band_edge_1 < "
+        f"dormant_days < band_edge_2, got at_risk_days 100 ({path} [vars] at_risk_days), "
+        "band_edge_1 97 (--var band_edge_1), dormant_days 95 (RECALL_VAR_DORMANT_DAYS), "
+        "band_edge_2 365 (default): set them so that each is smaller than the next",
+    )
+
+    # Moved together, each source holding a part, the same thresholds are in order.
+    environ["RECALL_VAR_DORMANT_DAYS"] = "200"
+    settings = load_settings(environ, var_options=["band_edge_1=150"])
+    assert settings.var_overrides == {
+        "at_risk_days": 100,
+        "dormant_days": 200,
+        "band_edge_1": 150,
+    }
+
+
+def test_dbt_gets_every_var_set_besides_the_reporting_settings() -> None:
+    settings = load_settings(
+        {"RECALL_VAR_MAX_TOUCHES_30D": "2"},
+        var_options=["active_days=45", "early_warning_gap_multiplier=2"],
+        as_of_date="2026-06-30",
+    )
+    expected = {
+        "reporting_timezone": "UTC",
+        "reporting_currency": "USD",
+        "as_of_date": "2026-06-30",
+        "max_touches_30d": 2,
+        "active_days": 45,
+        "early_warning_gap_multiplier": 2.0,
+    }
+
+    assert dbt_vars(settings) == expected
+    assert json.loads(dbt_build_args(settings)[4]) == expected
+
+
+def test_a_landing_named_by_the_settings_file_is_no_quick_start(tmp_path: Path) -> None:
+    assert is_quick_start({}, landing_given=False)
+
+    _write_settings_file(tmp_path / DEFAULT_HOME, 'landing = "/srv/drop"\n')
+
+    assert not is_quick_start({}, landing_given=False)
+
+
+def test_every_var_of_dbt_project_but_the_operator_settings_has_a_rule() -> None:
+    operator_settings = {"as_of_date", "reporting_timezone", "reporting_currency"}
+
+    assert set(VARS) == set(PROJECT_VARS) - operator_settings
+
+
+def test_the_python_rules_name_the_vars_and_chains_of_the_dbt_macro() -> None:
+    # macros/validate_vars.sql still guards a dbt run started by hand; both must agree.
+    macro = (PROJECT_DIR / "macros" / "validate_vars.sql").read_text(encoding="utf-8")
+    int_vars = re.search(r"set int_vars = \[(.*?)\]", macro, re.DOTALL)
+    chains = re.search(r"set chains = \[(.*?)\]\s*-%\}", macro, re.DOTALL)
+    assert int_vars and chains
+
+    positive_ints = {name for name, (rule, _) in VARS.items() if rule.kind is int and rule.low == 1}
+    assert positive_ints == set(re.findall(r"'(\w+)'", int_vars.group(1)))
+    dbt_chains = [
+        tuple(re.findall(r"'(\w+)'", chain))
+        for chain in re.findall(r"\[([^\[\]]*)\]", chains.group(1))
+    ]
+    assert list(VAR_CHAINS) == dbt_chains
+    multiplier = VARS["early_warning_gap_multiplier"][0]
+    assert (multiplier.kind, multiplier.low, multiplier.high) == (float, 1, None)
+    assert "(multiplier | float) >= 1" in macro
+
+
+def test_the_help_lists_every_var_with_its_default_and_how_to_set_it() -> None:
+    lines = vars_help().splitlines()
+
+    assert lines[0] == "SPEC vars and defaults (R: days since the last qualifying purchase):"
+    assert lines[1] == "  active_days=30                    active: R <= this"
+    assert [line.split()[0] for line in lines[1 : 1 + len(VARS)]] == [
+        f"{name}={PROJECT_VARS[name]}" for name in VARS
+    ]
+    assert lines[1 + len(VARS)].startswith(
+        "Set a var with --var NAME=VALUE (repeatable), RECALL_VAR_<NAME>, or"
+    )
+    # Click indents the epilog by two: 78 characters keep it within 80 columns.
+    assert max(map(len, lines)) <= 78
+    assert "" not in lines  # one paragraph, kept as written after click's \b marker
