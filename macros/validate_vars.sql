@@ -6,9 +6,11 @@
       at_risk_days < band_edge_1 < dormant_days < band_edge_2         (SPEC §5.3)
       every day count and cap a positive integer; early_warning_gap_multiplier >= 1.
 
-    The operator settings reporting_timezone, reporting_currency and as_of_date are checked
-    once, by the Python settings layer, before ingest (a dbt run started by hand passes them
-    unchecked; int_as_of_date holds the rule for an unset as_of_date).
+    recall run checks the same rules first, in orchestration/settings.py (a test pins that both
+    name the same vars and chains), so an operator never gets this far; this macro guards a
+    dbt run started by hand. The operator settings reporting_timezone, reporting_currency and
+    as_of_date are checked by the Python settings layer only (int_as_of_date holds the rule
+    for an unset as_of_date).
 #}
 {% macro validate_vars() -%}
     {%- set errors = [] -%}

@@ -28,12 +28,19 @@ SAMPLE_CUSTOMERS = 20_000
 SAMPLE_SEED = 42
 
 
+class OperatorError(click.ClickException):
+    """A mistake in how the command was called (a bad date, var or file name): one line,
+    ``Error: ...``, exit 2, no usage text and no traceback."""
+
+    exit_code = 2
+
+
 def _settings(**options: object) -> Settings:
     """The settings of this command; a bad value is a usage error (exit 2) naming its source."""
     try:
         return load_settings(**options)  # type: ignore[arg-type]
     except SettingsError as error:
-        raise click.BadParameter(error.message, param_hint=error.source) from error
+        raise OperatorError(f"{error.source}: {error.message}") from error
 
 
 def _has_landing_files(landing_dir: Path) -> bool:
@@ -270,7 +277,7 @@ def replace(ctx: click.Context, loaded_file: str, new_file: Path, **options: Any
             settings.warehouse_path, settings.landing_dir, loaded_file, new_file
         )
     except ReplacementError as error:
-        raise click.UsageError(str(error)) from error
+        raise OperatorError(str(error)) from error
     click.echo(f"Replacing {replacement.loaded_file} with {replacement.new_file}.", err=True)
     settings = dataclasses.replace(
         settings, replace_files=(replacement.loaded_file, replacement.new_file)

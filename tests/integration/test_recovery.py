@@ -43,7 +43,8 @@ def _run_and_kill(home: Path, landing: Path, point: tuple[str, str | None]) -> N
     """Start a run and SIGKILL it (with its dbt subprocess) once it reaches ``point``."""
     marker, staging_file = point
     process = subprocess.Popen(
-        [str(RECALL), "run", "--landing", str(landing)],
+        # --verbose streams the run log, whose lines mark the stages.
+        [str(RECALL), "run", "--landing", str(landing), "--verbose"],
         env=recall_environment(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

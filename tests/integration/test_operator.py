@@ -1,0 +1,170 @@
+"""The command line as an operator meets it (SPEC §10): quiet progress and a summary that
+tells the whole truth, exit codes, one-line errors, and corrections with recall replace."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from integration_helpers import RECALL, copy_home, recall_environment, recall_run
+
+pytestmark = pytest.mark.integration
+
+STAGE_LINE = re.compile(r"^(Ingest|dbt build|Checks|Publish) +done \(\d+ s\)$")
+
+
+def _recall(home: Path, *arguments: str, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [str(RECALL), *arguments],
+        env=(env or {}) | recall_environment(home),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def _amount(home: Path, transaction_id: str):
+    with duckdb.connect(str(home / "published" / "recall.duckdb"), read_only=True) as con:
+        return con.execute(
+            "select amount_reporting from fct_transactions where transaction_id = ?",
+            [transaction_id],
+        ).fetchone()[0]
+
+
+def test_a_run_shows_its_stages_and_a_summary_and_logs_the_rest_to_a_file(
+    published_home: Path, landings: tuple[Path, Path], tmp_path: Path
+) -> None:
+    home = copy_home(published_home, tmp_path / "home")
+
+    result = recall_run(home, landings[1])
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert [STAGE_LINE.match(line)[1] for line in result.stderr.splitlines()] == [
+        "Ingest",
+        "dbt build",
+        "Checks",
+        "Publish",
+    ]
+    lines = result.stdout.splitlines()
+    assert len(lines) + len(result.stderr.splitlines()) < 60
+    assert re.fullmatch(r"Run [0-9a-f]{8} published in \d+ s\.", lines[0])
+    assert lines[1].startswith("Ingest at ") and "3 new files loaded" in lines[1]
+    assert re.fullmatch(
+        r"Checks, all passed: gates passed quarantine share 5/5, volume 12/12, freshness 1/1, "
+        r"expectation suites \d+/\d+; dbt tests passed (\d+)/\1\.",
+        next(line for line in lines if line.startswith("Checks")),
+    )
+    (log_line,) = [line for line in lines if line.startswith("Full log: ")]
+    log = Path(log_line.removeprefix("Full log: ")).read_text(encoding="utf-8")
+    assert "landing_ingest - " in log and " OK created sql table model marts." in log
+    assert "telemetry" not in (result.stdout + result.stderr).lower()
+
+
+def test_a_changed_file_is_reported_strict_fails_and_recall_replace_applies_it(
+    published_home: Path, landings: tuple[Path, Path], tmp_path: Path
+) -> None:
+    home = copy_home(published_home, tmp_path / "home")
+    landing = shutil.copytree(landings[0], tmp_path / "landing")
+    loaded = sorted((landing / "transactions").glob("*.csv"))[0]
+    name = f"transactions/{loaded.name}"
+    header, first, *rest = loaded.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = first.split(",")
+    transaction_id = fields[0]
+    before = _amount(home, transaction_id)
+    fields[4] = "777.77"  # the amount of the first row, in the file's own currency
+    loaded.write_text(header + ",".join(fields) + "".join(rest), encoding="utf-8")
+
+    strict = recall_run(home, landing, "--strict")
+
+    assert strict.returncode == 1
+    warnings = strict.stdout.split("Warnings:\n", 1)[1]
+    assert f"{name} differs from the file of the same name loaded" in warnings
+    assert f"run: recall replace {name} {name}" in warnings
+    assert "Exit 1: --strict fails a run with warnings (it published)." in strict.stderr
+    assert _amount(home, transaction_id) == before
+
+    replaced = _recall(home, "replace", name, str(loaded), "--landing", str(landing))
+
+    assert replaced.returncode == 0, replaced.stdout[-3000:] + replaced.stderr[-3000:]
+    assert f"Replaced: {name} replaced by {name}" in replaced.stdout
+    assert _amount(home, transaction_id) != before
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        manifest = con.execute(
+            "select status from ingest.load_manifest where relative_path = ? order by file_id",
+            [name],
+        ).fetchall()
+    assert manifest == [("replaced",), ("changed_rejected",), ("loaded",)]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "env", "message"),
+    [
+        (
+            ["run", "--as-of", "31/10/2026"],
+            {},
+            "Error: --as-of: '31/10/2026' is not a date: write the business date as YYYY-MM-DD",
+        ),
+        (
+            ["run"],
+            {"RECALL_AS_OF": "31/10/2026"},
+            "Error: RECALL_AS_OF: '31/10/2026' is not a date: write the business date as "
+            "YYYY-MM-DD",
+        ),
+        (["run", "--var", "active_days=thirty"], {}, "Error: --var active_days: "),
+        (
+            ["run", "--var", "active_days=70"],
+            {},
+            "Error: --var active_days: thresholds must satisfy active_days < at_risk_days < "
+            "dormant_days",
+        ),
+        (["run"], {"RECALL_VAR_ACTIVE_DAY": "30"}, "Error: RECALL_VAR_ACTIVE_DAY: "),
+        (
+            ["replace", "transactions/none.csv", "fixed.csv"],
+            {},
+            "Error: Nothing has been loaded yet",
+        ),
+    ],
+)
+def test_an_operator_error_is_one_line_and_exit_2(
+    tmp_path: Path, arguments: list[str], env: dict[str, str], message: str
+) -> None:
+    result = _recall(tmp_path / "home", *arguments, "--landing", str(tmp_path), env=env)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(message)
+
+
+def test_a_damaged_parquet_file_fails_the_run_naming_the_file(
+    landings: tuple[Path, Path], tmp_path: Path
+) -> None:
+    landing = shutil.copytree(landings[0], tmp_path / "landing")
+    damaged = _to_parquet(sorted((landing / "transactions").glob("*.csv"))[0])
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+
+    result = recall_run(tmp_path / "home", landing)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert f"Landing file transactions/{damaged.name} is truncated" in result.stderr
+
+
+def _to_parquet(csv_file: Path) -> Path:
+    """The same rows as a Parquet file of text columns, in place of the CSV file."""
+    columns = csv_file.read_text(encoding="utf-8").splitlines()[0].split(",")
+    table = pacsv.read_csv(
+        csv_file,
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string())),
+    )
+    target = csv_file.with_suffix(".parquet")
+    pq.write_table(table, target)
+    csv_file.unlink()
+    return target
