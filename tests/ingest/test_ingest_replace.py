@@ -141,7 +141,7 @@ def test_a_replacement_identical_to_a_loaded_file_is_refused(landing: Landing) -
     landing.run(NEXT_DAY)
     landing.write("transactions", "copy.csv", [row("transactions", transaction_id="T9")])
 
-    with pytest.raises(ReplacementError, match="identical to transactions/2026-02.csv"):
+    with pytest.raises(ReplacementError, match=r"identical to transactions/2026-02\.csv"):
         _replace(landing, "transactions/2026-01.csv", "transactions/copy.csv")
 
 
