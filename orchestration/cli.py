@@ -7,9 +7,9 @@ import logging
 import os
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,10 @@ from orchestration.settings import (
     load_settings,
     vars_help,
 )
+
+if TYPE_CHECKING:
+    from orchestration.ingest.replace import Replacement
+    from orchestration.runner import RunOutcome
 
 log = logging.getLogger("recall")
 
@@ -69,15 +73,27 @@ def _export(settings: Settings) -> None:
 
 def _write_instance_config(dagster_home: Path) -> None:
     """The home's Dagster instance: without a dagster.yaml Dagster warns on every run, and
-    with telemetry on it prints a banner; a file the operator edited is left alone."""
+    with telemetry on it prints a banner. A file without recall's header line is the
+    operator's own and is left alone."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(
-            "# The Dagster instance of this recall home (run history, schedules).\n"
-            "telemetry:\n  enabled: false\n",
-            encoding="utf-8",
-        )
+    if not config.exists() or config.read_text(encoding="utf-8").startswith(_INSTANCE_HEADER):
+        config.write_text(_INSTANCE_HEADER + _INSTANCE_CONFIG, encoding="utf-8")
+
+
+_INSTANCE_HEADER = "# The Dagster instance of this recall home, written by recall"
+# Runs launched from the UI (schedule ticks, backfills) wait in a queue, one at a time: two
+# runs on one home would share its build copy.
+_INSTANCE_CONFIG = """ (delete this line to keep
+# your own edits).
+telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 1
+"""
 
 
 def first_line(error: BaseException) -> str:
@@ -137,6 +153,14 @@ def main(verbose: bool) -> None:
         "is the same currency."
     ),
 )
+@click.option(
+    "--daily-files",
+    is_flag=True,
+    help=(
+        "One file per source per UTC day (transactions/transactions_YYYY-MM-DD.csv, campaigns "
+        "by start date) instead of per month: the same rows, to deliver a history day by day."
+    ),
+)
 def generate(
     customers: int,
     seed: int,
@@ -145,6 +169,7 @@ def generate(
     end_date: datetime | None,
     dirty_rate: float,
     currency: str | None,
+    daily_files: bool,
 ) -> None:
     """Write a realistic synthetic landing directory (all four sources), the same for a seed."""
     from sample_data import DEFAULT_END_DATE
@@ -160,6 +185,7 @@ def generate(
             file_format=file_format,  # type: ignore[arg-type]
             dirty_rate=dirty_rate,
             currency=currency.strip().upper() if currency else None,
+            daily_files=daily_files,
             progress=log.info,
         )
     except FileExistsError as error:
@@ -170,8 +196,9 @@ def generate(
     click.echo(f"Landing files written to {out_dir}")
 
 
-def _run_options(command):
-    """The options of every verb that runs the pipeline (run, replace)."""
+def _run_options(*, as_of: bool = True):
+    """The options of every verb that runs the pipeline (run, replace; backfill, whose days
+    are its business dates, without --as-of)."""
     options = [
         click.option(
             "--landing",
@@ -216,9 +243,15 @@ def _run_options(command):
         ),
         click.option("-v", "--verbose", is_flag=True, help="Stream the full Dagster and dbt log."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    if not as_of:
+        del options[1]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 _EXIT_HELP = (
@@ -228,7 +261,7 @@ _EXIT_HELP = (
 
 
 @main.command(epilog="\b\n" + vars_help() + "\n\n" + _EXIT_HELP)
-@_run_options
+@_run_options()
 @click.pass_context
 def run(ctx: click.Context, **options: Any) -> None:
     """One headless Dagster run of the whole asset graph: ingest, build, check, publish.
@@ -257,7 +290,7 @@ def run(ctx: click.Context, **options: Any) -> None:
 @main.command(epilog="\b\n" + vars_help() + "\n\n" + _EXIT_HELP)
 @click.argument("loaded_file")
 @click.argument("new_file", type=click.Path(dir_okay=False, path_type=Path))
-@_run_options
+@_run_options()
 @click.pass_context
 def replace(ctx: click.Context, loaded_file: str, new_file: Path, **options: Any) -> None:
     """Replace a delivered file on purpose (a correction), then run the pipeline.
@@ -282,13 +315,82 @@ def replace(ctx: click.Context, loaded_file: str, new_file: Path, **options: Any
     settings = dataclasses.replace(
         settings, replace_files=(replacement.loaded_file, replacement.new_file)
     )
-    _execute(ctx, settings, options)
+    try:
+        _execute(ctx, settings, options)
+    except (SystemExit, click.ClickException):
+        # A replacement that did not happen must not sit in the landing directory, where the
+        # next run would load it as a new file beside the one it was meant to replace.
+        if replacement.copied_to is not None and not _replaced(settings, replacement):
+            replacement.copied_to.unlink(missing_ok=True)
+            click.echo(f"Removed {replacement.copied_to} again: nothing was replaced.", err=True)
+        raise
+
+
+def _replaced(settings: Settings, replacement: Replacement) -> bool:
+    """Whether the working file records the replacement (a --strict exit 1 still published)."""
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        (count,) = con.execute(
+            "select count(*) from ingest.load_manifest where relative_path = ? and status = ?",
+            [replacement.new_file, "loaded"],
+        ).fetchone()
+    return count > 0
+
+
+@main.command(epilog="\b\n" + vars_help() + "\n\n" + _EXIT_HELP)
+@click.option("--start", required=True, metavar="YYYY-MM-DD", help="First business date.")
+@click.option("--end", required=True, metavar="YYYY-MM-DD", help="Last business date.")
+@_run_options(as_of=False)
+@click.pass_context
+def backfill(ctx: click.Context, start: str, end: str, **options: Any) -> None:
+    """One partitioned run per business date from START to END, in date order, through the
+    nightly job the schedule uses; each run describes its date. Stops at the first date that
+    fails, leaving the publication of the last good date in place."""
+    from orchestration.schedules.nightly import business_dates
+
+    settings = _run_settings(options)
+    try:
+        days = business_dates(start, end, settings.timezone)
+    except ValueError as error:
+        raise OperatorError(str(error)) from error
+    for number, day in enumerate(days, start=1):
+        click.echo(f"Business date {day} ({number} of {len(days)})", err=True)
+        try:
+            outcome = _execute(ctx, settings, options, day, summary=number == len(days))
+        except (SystemExit, click.ClickException):
+            click.echo(
+                f"Backfill stopped at {day}: {number - 1} of {len(days)} business dates "
+                "published before it; run the backfill again from this date once it is fixed.",
+                err=True,
+            )
+            raise
+    click.echo(f"Backfill of {len(days)} business dates, {days[0]} to {days[-1]}, published.")
+    if outcome.warnings and options["strict"]:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True)
+def ui(host: str, port: int) -> None:
+    """The Dagster UI on this home's instance: assets with lineage, asset checks, the nightly
+    schedule, partitions, backfills and run history. Starts the webserver and the daemon
+    (which runs schedules and backfills); Ctrl-C stops both."""
+    from orchestration.ui import serve
+
+    settings = _settings()
+    _export(settings)
+    try:
+        serve(settings, host, port, say=lambda message: click.echo(message, err=True))
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
 
 
 def _run_settings(options: dict[str, Any]) -> Settings:
     settings = _settings(
         landing_dir=options["landing"],
-        as_of_date=options["as_of"],
+        as_of_date=options.get("as_of"),
         timezone=options["timezone"],
         currency=options["currency"],
         allow_shrink=options["allow_shrink"],
@@ -298,15 +400,23 @@ def _run_settings(options: dict[str, Any]) -> Settings:
     return settings
 
 
-def _execute(ctx: click.Context, settings: Settings, options: dict[str, Any]) -> None:
-    """Run the pipeline and end with its summary and exit code (SPEC §10)."""
+def _execute(
+    ctx: click.Context,
+    settings: Settings,
+    options: dict[str, Any],
+    business_date: date | None = None,
+    *,
+    summary: bool = True,
+) -> RunOutcome:
+    """Run the pipeline (the nightly job's run of ``business_date`` when given) and end with
+    its summary (one line without ``summary``), or its exit code (SPEC §10)."""
     from orchestration.lib.build_copy import RunLockedError
     from orchestration.runner import run_pipeline
 
     verbose = options["verbose"] or ctx.find_root().params.get("verbose", False)
     started = time.monotonic()
     try:
-        outcome = run_pipeline(settings, verbose=verbose)
+        outcome = run_pipeline(settings, verbose=verbose, business_date=business_date)
     except RunLockedError as error:
         raise click.ClickException(str(error)) from error
     except Exception as error:
@@ -319,12 +429,15 @@ def _execute(ctx: click.Context, settings: Settings, options: dict[str, Any]) ->
     if not outcome.success:
         click.echo(outcome.format_failure(), err=True)
         sys.exit(1)
-    click.echo(outcome.format_summary(time.monotonic() - started))
-    if outcome.warnings:
-        click.echo("Warnings:\n" + "\n".join(f"  - {warning}" for warning in outcome.warnings))
-        if options["strict"]:
-            click.echo("Exit 1: --strict fails a run with warnings (it published).", err=True)
-            sys.exit(1)
+    seconds = time.monotonic() - started
+    if summary:
+        click.echo(outcome.format_summary(seconds))
+    else:
+        click.echo(f"{business_date}: published in {seconds:.0f} s; full log: {outcome.log_file}")
+    if outcome.warnings and options["strict"] and business_date is None:
+        click.echo("Exit 1: --strict fails a run with warnings (it published).", err=True)
+        sys.exit(1)
+    return outcome
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from orchestration.checks.assets import GATE_CHECKS
 from orchestration.ingest.assets import landing_ingest
 from orchestration.publish.assets import published_warehouse
 from orchestration.run_output import PROGRESS_LOGGER, progress_logger
+from orchestration.schedules.nightly import nightly_job, nightly_schedule
 from orchestration.settings import Settings, load_settings
 from orchestration.transform.assets import recall_dbt_models
 from orchestration.transform.project import DBT_EXECUTABLE, recall_dbt_project
@@ -27,10 +28,12 @@ recall_job = define_asset_job(
 
 
 def build_definitions(settings: Settings) -> Definitions:
+    nightly = nightly_job(settings)
     return Definitions(
         assets=[landing_ingest, recall_dbt_models, published_warehouse],
         asset_checks=GATE_CHECKS,
-        jobs=[recall_job],
+        jobs=[recall_job, nightly],
+        schedules=[nightly_schedule(nightly)],
         # recall run configures both; a run from the UI logs to the console alone.
         loggers={"console": colored_console_logger, PROGRESS_LOGGER: progress_logger},
         resources={

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -76,6 +76,7 @@ class RunOutcome:
                 "next run starts from the last good state."
             )
         lines += self._log_lines()
+        lines += self._warning_lines()
         lines.append("Fix the cause and run again.")
         return "\n".join(lines)
 
@@ -89,8 +90,14 @@ class RunOutcome:
                 *published_summary_lines(self.settings.published_path),
                 *self._data_docs_lines(),
                 *self._log_lines(),
+                *self._warning_lines(),
             ]
         )
+
+    def _warning_lines(self) -> list[str]:
+        if not self.warnings:
+            return []
+        return ["Warnings:", *(f"  - {warning}" for warning in self.warnings)]
 
     def _ingest_lines(self) -> list[str]:
         if self.ingest is None:
@@ -210,27 +217,36 @@ def log_file_for(settings: Settings, run_id: str) -> Path:
 
 
 def run_pipeline(
-    settings: Settings, instance: DagsterInstance | None = None, *, verbose: bool = False
+    settings: Settings,
+    instance: DagsterInstance | None = None,
+    *,
+    verbose: bool = False,
+    business_date: date | None = None,
 ) -> RunOutcome:
     """Materialize ingest -> dbt build -> checks -> publish in this process through the real
-    Definitions, holding the home's run lock, with the run's log in ``$RECALL_HOME/logs``."""
+    Definitions, holding the home's run lock, with the run's log in ``$RECALL_HOME/logs``.
+
+    With a ``business_date``, the run is the nightly job's run of that partition (as the
+    schedule and backfills start it), and describes that date; without, the ad-hoc job."""
     run_id = new_run_id()
     log_file = log_file_for(settings, run_id)
-    level = "DEBUG" if verbose else "INFO"
     with run_lock(settings), run_output(log_file, verbose=verbose) as display:
         prepare_manifest()
         from orchestration.definitions import RECALL_JOB_NAME, build_definitions
         from orchestration.ingest.assets import INGEST_REPORT
+        from orchestration.schedules.nightly import NIGHTLY_JOB_NAME
 
-        job = build_definitions(settings).resolve_job_def(RECALL_JOB_NAME)
+        job_name = RECALL_JOB_NAME if business_date is None else NIGHTLY_JOB_NAME
+        job = build_definitions(settings).resolve_job_def(job_name)
         display.check_steps = sum(stage_of(node.name) == "check" for node in job.nodes)
         instance = instance or DagsterInstance.get()
         result = job.execute_in_process(
             instance=instance,
             run_id=run_id,
+            partition_key=business_date.isoformat() if business_date else None,
             raise_on_error=False,
             run_config={
-                "loggers": {"console": {"config": {"log_level": level}}, PROGRESS_LOGGER: {}}
+                "loggers": {"console": {"config": {"log_level": "DEBUG"}}, PROGRESS_LOGGER: {}}
             },
         )
     report = _materialization_metadata(result, INGEST_REPORT)

@@ -1,6 +1,7 @@
 """Synthetic landing data: a realistic, deterministic sample of the four raw sources.
 
-`generate(out_dir, customers, seed, *, end_date, file_format, dirty_rate, currency)` writes::
+`generate(out_dir, customers, seed, *, end_date, file_format, dirty_rate, currency,
+daily_files)` writes::
 
     <out>/contacts/contacts_YYYY-MM.csv              contact versions (UTC month of updated_at)
     <out>/transactions/transactions_YYYY-MM.csv      purchases, refunds (UTC month of occurred_at)
@@ -10,6 +11,19 @@
 
 (`.parquet` with `file_format="parquet"`). The columns are exactly the landing contract of
 `orchestration.contract`.
+
+With `daily_files=True` (`recall generate --daily-files`) every source has one file per UTC
+day that has rows instead: `contacts_YYYY-MM-DD.csv`, `transactions_YYYY-MM-DD.csv` and
+`recall_touches_YYYY-MM-DD.csv` by the same timestamps, and `campaigns_YYYY-MM-DD.csv` by
+`starts_on` (no touch is sent before its campaign starts, so the days up to D carry every
+campaign their touches name). The rows, their order and `truth.json` are those of the
+monthly layout: each monthly file is its daily files one after the other, a bad row sits in
+the day of the row it was copied from, a duplicate in the day of the later file's row it
+follows, and the re-delivered file is the last day's transactions file
+(`transactions_YYYY-MM-DD_resend.csv`, the one path in `truth.json` that differs).
+`deliver_days(daily_landing, target, through)` copies such a landing into another landing
+directory up to a day, to deliver it day by day; `landing_days(daily_landing)` lists its
+days (see `sample_data.delivery`).
 
 The business: customers sign up over about three years (more each month) in eight regions,
 each with its own UTC offset and currency; about 15% never buy. Buyers purchase at their own
@@ -67,6 +81,7 @@ duplicates sit in a later file than their original; parked rows reference contac
 never arrive; the latest transactions file is delivered a second time under another name.
 """
 
+from sample_data.delivery import deliver_days, file_day, landing_days
 from sample_data.landing import (
     DEFAULT_END_DATE,
     TRUTH_FILE,
@@ -74,4 +89,12 @@ from sample_data.landing import (
     generate,
 )
 
-__all__ = ["DEFAULT_END_DATE", "TRUTH_FILE", "GenerationSummary", "generate"]
+__all__ = [
+    "DEFAULT_END_DATE",
+    "TRUTH_FILE",
+    "GenerationSummary",
+    "deliver_days",
+    "file_day",
+    "generate",
+    "landing_days",
+]

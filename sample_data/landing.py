@@ -33,6 +33,7 @@ from sample_data.writer import (
     STYLE_WEIGHTS,
     ContactIds,
     FileFormat,
+    Period,
     Rows,
     contacts_layout,
     month_of,
@@ -40,7 +41,7 @@ from sample_data.writer import (
     touches_layout,
     transactions_layout,
     write_campaigns,
-    write_monthly_files,
+    write_files,
 )
 
 DEFAULT_END_DATE = date(2026, 10, 31)
@@ -202,8 +203,12 @@ def _contact_rows(
 
 
 def _dates(days: list[date]) -> pa.Array:
-    since_epoch = np.array([(d - date(1970, 1, 1)).days for d in days], dtype=np.int32)
+    since_epoch = _days(days).astype(np.int32)
     return pa.Array.from_buffers(pa.date32(), len(days), [None, pa.py_buffer(since_epoch)])
+
+
+def _days(days: list[date]) -> np.ndarray:
+    return np.array([(d - date(1970, 1, 1)).days for d in days], dtype=np.int64)
 
 
 def _campaign_columns(campaigns: Campaigns) -> dict[str, pa.Array | np.ndarray]:
@@ -308,6 +313,7 @@ def _write(
     business: _Business,
     rows: dict[str, Rows],
     file_format: FileFormat,
+    period: Period,
     say: Callable[[str], None],
 ) -> list[Path]:
     n = len(business.customers)
@@ -317,17 +323,24 @@ def _write(
         "transactions": transactions_layout(contact_ids),
         "recall_touches": touches_layout(contact_ids, business.campaigns.campaign_id),
     }
-    files = [write_campaigns(out_dir, _campaign_columns(business.campaigns), file_format)]
+    # Daily: one campaigns file per start date, so that delivering the days up to D brings
+    # every campaign a touch up to D refers to (a touch is never sent before its start).
+    files = write_campaigns(
+        out_dir,
+        _campaign_columns(business.campaigns),
+        file_format,
+        start_days=_days(business.campaigns.starts_on) if period == "day" else None,
+    )
     for source, layout in layouts.items():
-        written = write_monthly_files(out_dir, layout, rows[source], file_format)
+        written = write_files(out_dir, layout, rows[source], file_format, period)
         say(f"{source}: wrote {len(written)} files")
         files.extend(written)
     return files
 
 
 def _redeliver(out_dir: Path, files: list[Path]) -> Path:
-    """The latest transactions file sent again under another name: ingest must see it is
-    already loaded."""
+    """The latest transactions file (of the last month, or of the last day in the daily
+    layout) sent again under another name: ingest must see it is already loaded."""
     original = max(p for p in files if p.parent.name == "transactions")
     copy = original.with_name(f"{original.stem}_resend{original.suffix}")
     shutil.copyfile(original, copy)
@@ -395,6 +408,7 @@ def generate(
     file_format: FileFormat = "csv",
     dirty_rate: float = 0.0,
     currency: str | None = None,
+    daily_files: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> GenerationSummary:
     """Write a synthetic landing directory for `customers` customers, with activity up to
@@ -405,8 +419,11 @@ def generate(
     plus exact duplicates, rows of unknown contacts and one re-delivered file. `currency`
     (a code of CURRENCIES, e.g. "USD") puts every amount of every source in that one
     currency, and lets the history start before the first currency rate; None (the
-    default) gives each region its local currency. `progress` receives short messages such
-    as "transactions: 20.1M rows". `out_dir` must not hold landing files yet.
+    default) gives each region its local currency. `daily_files` writes one file per UTC
+    day instead of per month (`transactions/transactions_2026-10-31.csv`, campaigns by
+    starts_on), the same rows in the same order and the same truth, for delivering a
+    history day by day (`deliver_days`). `progress` receives short messages such as
+    "transactions: 20.1M rows". `out_dir` must not hold landing files yet.
     """
     started = time.perf_counter()
     say = progress or (lambda _message: None)
@@ -437,7 +454,8 @@ def generate(
             dirt_rng, source, rows[source], dirty_rate, no_rate_currency=no_rate
         )
 
-    files = _write(out_dir, business, rows, file_format, say)
+    period: Period = "day" if daily_files else "month"
+    files = _write(out_dir, business, rows, file_format, period, say)
     redelivered = []
     if dirty_rate > 0 and any(p.parent.name == "transactions" for p in files):
         files.append(_redeliver(out_dir, files))

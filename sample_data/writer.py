@@ -9,7 +9,7 @@ booleans as BOOLEAN and dates as DATE.
 
 Text is assembled column-wise as Arrow arrays (fixed-width digits built with numpy, small
 vocabularies looked up by code) and written by Arrow's CSV and Parquet writers, one file per
-UTC month of the row's timestamp.
+UTC month (or, in the daily layout, UTC day) of the row's timestamp.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from orchestration.contract import CAMPAIGNS, CONTACTS, RECALL_TOUCHES, TRANSACT
 from sample_data import reference as ref
 
 FileFormat = Literal["csv", "parquet"]
+# How a source's rows are split into files: one per UTC month or one per UTC day.
+Period = Literal["month", "day"]
 Rows = dict[str, np.ndarray]
 
 # Timestamp styles of a row: local offset (most rows), UTC with Z, UTC without offset;
@@ -64,6 +66,38 @@ def month_of(utc_seconds: np.ndarray) -> np.ndarray:
 
 def month_label(month: int) -> str:
     return f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def day_of(utc_seconds: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of UTC instants."""
+    return utc_seconds.astype("datetime64[s]").astype("datetime64[D]").astype(np.int64)
+
+
+def day_label(day: int) -> str:
+    return str(np.datetime64(day, "D"))
+
+
+def period_label(key: int, period: Period) -> str:
+    """The date part of a file name: YYYY-MM of a month, YYYY-MM-DD of a day."""
+    return month_label(key) if period == "month" else day_label(key)
+
+
+def file_keys(rows: Rows, period: Period) -> np.ndarray:
+    """The file of each row, as months (`rows["file"]`) or days since 1970.
+
+    A row's day is the UTC day of the clean row it follows: clean row i sits at position
+    i * POSITION_STEP and a bad row between it and the next (see dirt), so a bad row lands
+    in the day of its original, and a duplicate sent in a later month in the day of the
+    clean row it was slotted after. Each monthly file is thus exactly the concatenation of
+    its daily files, rows in the same order.
+    """
+    if period == "month":
+        return rows["file"]
+    anchor = rows["pos"] // POSITION_STEP
+    clean = rows["pos"] % POSITION_STEP == 0
+    day_of_anchor = np.zeros(int(anchor.max()) + 1 if len(anchor) else 0, dtype=np.int64)
+    day_of_anchor[anchor[clean]] = day_of(rows["at"][clean])
+    return day_of_anchor[anchor]
 
 
 def _validity(empty: np.ndarray | None) -> tuple[pa.Buffer | None, int]:
@@ -335,42 +369,84 @@ def _contract_table(source: Source, columns: dict[str, pa.Array]) -> pa.Table:
     return pa.table(columns)
 
 
-def write_monthly_files(
-    out_dir: Path, layout: SourceLayout, rows: Rows, file_format: FileFormat
+def _write_split(
+    out_dir: Path,
+    source: Source,
+    keys: np.ndarray,
+    period: Period,
+    file_format: FileFormat,
+    table_of: Callable[[int, int], pa.Table],
 ) -> list[Path]:
-    """One file per month: rows are ordered by (file month, position in file)."""
-    key = (rows["file"].astype(np.int64) << 40) | rows["pos"]
+    """One file `<source>_<period label>.<format>` per run of equal (ascending) `keys`,
+    holding `table_of(lo, hi)`, the table of rows lo..hi."""
+    if np.any(keys[1:] < keys[:-1]):
+        raise AssertionError(f"{source.name} rows are not in file order")
+    values, starts = np.unique(keys, return_index=True)
+    ends = np.append(starts[1:], len(keys))[: len(starts)]
+    folder = out_dir / source.name
+    # The folder exists even when a tiny sample has no rows for it; an empty file would be
+    # unreadable, so none is written.
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for value, lo, hi in zip(values.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        path = folder / f"{source.name}_{period_label(value, period)}.{file_format}"
+        write_table(table_of(lo, hi), path, file_format)
+        written.append(path)
+    return written
+
+
+def write_files(
+    out_dir: Path,
+    layout: SourceLayout,
+    rows: Rows,
+    file_format: FileFormat,
+    period: Period = "month",
+) -> list[Path]:
+    """One file per month or per day (`period`, see `file_keys`) that has rows: rows are
+    ordered by (file, position in file)."""
+    keys = file_keys(rows, period)
+    key = (keys.astype(np.int64) << 40) | rows["pos"]
     if np.all(key[1:] >= key[:-1]):
         ordered = rows
     else:
         order = np.argsort(key, kind="stable")
         ordered = {name: values[order] for name, values in rows.items()}
-    months, starts = np.unique(ordered["file"], return_index=True)
-    ends = np.append(starts[1:], len(ordered["file"]))[: len(starts)]
-    folder = out_dir / layout.source.name
-    # The folder exists even when a tiny sample has no rows for it; an empty file would be
-    # unreadable, so none is written.
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for month, lo, hi in zip(months.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        keys = keys[order]
+
+    def table_of(lo: int, hi: int) -> pa.Table:
+        # Formatted file by file, so the text of only one file is in memory at a time.
         part = {name: values[lo:hi] for name, values in ordered.items()}
-        table = _contract_table(layout.source, layout.columns(part, file_format))
-        path = folder / f"{layout.source.name}_{month_label(month)}.{file_format}"
-        write_table(table, path, file_format)
-        written.append(path)
-    return written
+        return _contract_table(layout.source, layout.columns(part, file_format))
+
+    return _write_split(out_dir, layout.source, keys, period, file_format, table_of)
 
 
 def write_campaigns(
-    out_dir: Path, columns: dict[str, pa.Array | np.ndarray], file_format: FileFormat
-) -> Path:
-    """The campaign list, one file; `fixed_cost` comes as a numpy array."""
-    folder = out_dir / CAMPAIGNS.name
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{CAMPAIGNS.name}.{file_format}"
+    out_dir: Path,
+    columns: dict[str, pa.Array | np.ndarray],
+    file_format: FileFormat,
+    *,
+    start_days: np.ndarray | None = None,
+) -> list[Path]:
+    """The campaign list, one file `campaigns.<format>`, or with `start_days` (days since
+    1970 of each campaign's starts_on, ascending) one file per start date; `fixed_cost`
+    comes as a numpy array."""
     typed = {
         name: _amounts(values, file_format) if isinstance(values, np.ndarray) else values
         for name, values in columns.items()
     }
-    write_table(_contract_table(CAMPAIGNS, typed), path, file_format)
-    return path
+    table = _contract_table(CAMPAIGNS, typed)
+    if start_days is not None:
+        return _write_split(
+            out_dir,
+            CAMPAIGNS,
+            start_days,
+            "day",
+            file_format,
+            lambda lo, hi: table.slice(lo, hi - lo),
+        )
+    folder = out_dir / CAMPAIGNS.name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{CAMPAIGNS.name}.{file_format}"
+    write_table(table, path, file_format)
+    return [path]

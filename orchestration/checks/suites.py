@@ -19,6 +19,7 @@ from dagster import (
 
 from expectations import SUITES, Suite, SuiteResult
 from orchestration.lib.build_copy import check_build
+from orchestration.lib.business_date import settings_for_run
 from orchestration.settings import Settings
 from orchestration.transform.command import dbt_vars
 
@@ -76,7 +77,11 @@ def _suite_checks(name: str, suites: Sequence[Suite], description: str):
 
         build = check_build(recall, context.run.run_id)
         results = validate(
-            build, recall.gx_dir, suites, vars=dbt_vars(recall), run_name=context.run.run_id
+            build,
+            recall.gx_dir,
+            suites,
+            vars=dbt_vars(settings_for_run(recall, context.run.tags)),
+            run_name=context.run.run_id,
         )
         docs = str(data_docs_index(recall.gx_dir))
         failed = [r for r in results if not r.success]

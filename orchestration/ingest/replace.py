@@ -39,6 +39,7 @@ class Replacement:
 
     loaded_file: str
     new_file: str
+    copied_to: Path | None = None  # where prepare_replacement copied an outside file
 
     @property
     def source(self) -> str:
@@ -102,6 +103,7 @@ def prepare_replacement(
             )
         if not target.exists():
             shutil.copyfile(new_path, target)
+            return Replacement(loaded_file=loaded, new_file=new, copied_to=target)
     return Replacement(loaded_file=loaded, new_file=new)
 
 

@@ -13,6 +13,7 @@ from dagster_dbt import (
 )
 
 from orchestration.lib.build_copy import check_build
+from orchestration.lib.business_date import settings_for_run
 from orchestration.settings import Settings
 from orchestration.transform.command import dbt_build_args
 from orchestration.transform.project import recall_dbt_project
@@ -42,14 +43,15 @@ def recall_dbt_models(
 ) -> Iterator[Any]:
     # profiles.yml locates the file dbt writes, this run's build copy, through
     # RECALL_BUILD_DATABASE; dbt runs as a subprocess that inherits this environment.
-    os.environ["RECALL_HOME"] = str(recall.home)
-    os.environ["RECALL_BUILD_DATABASE"] = str(check_build(recall, context.run.run_id))
+    settings = settings_for_run(recall, context.run.tags)
+    os.environ["RECALL_HOME"] = str(settings.home)
+    os.environ["RECALL_BUILD_DATABASE"] = str(check_build(settings, context.run.run_id))
     context.log.info(
-        f"Building the warehouse as of {recall.as_of_date or 'the latest transaction date'} "
-        f"({recall.timezone}, {recall.currency})"
+        f"Building the warehouse as of {settings.as_of_date or 'the latest transaction date'} "
+        f"({settings.timezone}, {settings.currency})"
     )
     try:
-        yield from dbt.cli(dbt_build_args(recall), context=context).stream()
+        yield from dbt.cli(dbt_build_args(settings), context=context).stream()
     finally:
         # Anything else that runs dbt in this process builds the working file again.
         del os.environ["RECALL_BUILD_DATABASE"]

@@ -157,8 +157,11 @@ def test_prepare_replacement_copies_an_outside_file_into_the_loaded_files_source
         landing.settings.warehouse_path, landing.dir, "transactions/2026-01.csv", outside
     )
 
-    assert replacement == Replacement("transactions/2026-01.csv", "transactions/2026-01-fixed.csv")
-    assert (landing.dir / "transactions" / "2026-01-fixed.csv").read_bytes() == outside.read_bytes()
+    copy = landing.dir / "transactions" / "2026-01-fixed.csv"
+    assert replacement == Replacement(
+        "transactions/2026-01.csv", "transactions/2026-01-fixed.csv", copied_to=copy
+    )
+    assert copy.read_bytes() == outside.read_bytes()
 
 
 @pytest.mark.parametrize(

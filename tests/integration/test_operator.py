@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from integration_helpers import RECALL, copy_home, recall_environment, recall_run
+from integration_helpers import RECALL, copy_home, recall_environment, recall_run, sha256
 
 pytestmark = pytest.mark.integration
 
@@ -38,15 +38,9 @@ def _amount(home: Path, transaction_id: str):
         ).fetchone()[0]
 
 
-def test_a_run_shows_its_stages_and_a_summary_and_logs_the_rest_to_a_file(
-    published_home: Path, landings: tuple[Path, Path], tmp_path: Path
-) -> None:
-    home = copy_home(published_home, tmp_path / "home")
-
-    result = recall_run(home, landings[1])
-
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert [STAGE_LINE.match(line)[1] for line in result.stderr.splitlines()] == [
+def _assert_quiet_with_a_summary_and_a_log(result: subprocess.CompletedProcess) -> None:
+    """Stage lines, then the summary, under 60 lines; everything else in the run's log."""
+    assert [STAGE_LINE.match(line)[1] for line in result.stderr.splitlines()[:-1]] == [
         "Ingest",
         "dbt build",
         "Checks",
@@ -55,7 +49,10 @@ def test_a_run_shows_its_stages_and_a_summary_and_logs_the_rest_to_a_file(
     lines = result.stdout.splitlines()
     assert len(lines) + len(result.stderr.splitlines()) < 60
     assert re.fullmatch(r"Run [0-9a-f]{8} published in \d+ s\.", lines[0])
-    assert lines[1].startswith("Ingest at ") and "3 new files loaded" in lines[1]
+    assert lines[1].startswith("Ingest at ")
+    assert lines[1].endswith(
+        "0 new files loaded, 91 already loaded, 0 re-deliveries skipped, 1 changed file rejected."
+    )
     assert re.fullmatch(
         r"Checks, all passed: gates passed quarantine share 5/5, volume 12/12, freshness 1/1, "
         r"expectation suites \d+/\d+; dbt tests passed (\d+)/\1\.",
@@ -84,6 +81,7 @@ def test_a_changed_file_is_reported_strict_fails_and_recall_replace_applies_it(
     strict = recall_run(home, landing, "--strict")
 
     assert strict.returncode == 1
+    _assert_quiet_with_a_summary_and_a_log(strict)
     warnings = strict.stdout.split("Warnings:\n", 1)[1]
     assert f"{name} differs from the file of the same name loaded" in warnings
     assert f"run: recall replace {name} {name}" in warnings
@@ -101,6 +99,30 @@ def test_a_changed_file_is_reported_strict_fails_and_recall_replace_applies_it(
             [name],
         ).fetchall()
     assert manifest == [("replaced",), ("changed_rejected",), ("loaded",)]
+
+
+def test_a_replacement_whose_run_fails_changes_nothing_and_leaves_no_copy_behind(
+    published_home: Path, landings: tuple[Path, Path], tmp_path: Path
+) -> None:
+    home = copy_home(published_home, tmp_path / "home")
+    landing = shutil.copytree(landings[0], tmp_path / "landing")
+    loaded = sorted((landing / "transactions").glob("*.csv"))[0]
+    header, *rows = loaded.read_text(encoding="utf-8").splitlines(keepends=True)
+    negative = ["{},{},{},{},-1,{}".format(*r.split(",", 5)[:4], r.split(",", 5)[5]) for r in rows]
+    bad = tmp_path / "delivery" / "fixed.csv"
+    bad.parent.mkdir()
+    bad.write_text(header + "".join(negative), encoding="utf-8")
+    published = sha256(home / "published" / "recall.duckdb")
+
+    result = _recall(
+        home, "replace", f"transactions/{loaded.name}", str(bad), "--landing", str(landing)
+    )
+
+    assert result.returncode == 1
+    assert "check max_quarantine_share on raw/transactions failed" in result.stderr
+    assert f"Removed {landing / 'transactions' / 'fixed.csv'} again" in result.stderr
+    assert not (landing / "transactions" / "fixed.csv").exists()
+    assert sha256(home / "published" / "recall.duckdb") == published
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,108 @@
+"""``recall ui``: the Dagster webserver and daemon on the home's instance, as one command.
+
+Both load the same ``orchestration.definitions`` as ``recall run`` and share the instance
+under ``$RECALL_HOME/dagster`` (runs, schedules, backfills). Their own logs go to
+``$RECALL_HOME/logs/ui-<start>.log``. Ctrl-C (or SIGTERM) stops both.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR, Settings
+from orchestration.transform.project import prepare_manifest
+
+_BIN = Path(sys.executable).parent
+_DEFINITIONS = ["-m", "orchestration.definitions"]
+_STARTUP_SECONDS = 120
+
+
+def serve(settings: Settings, host: str, port: int, say: Callable[[str], None]) -> None:
+    """Run the webserver and the daemon until interrupted; raises RuntimeError when either
+    cannot start or stops by itself."""
+    prepare_manifest()
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.logs_dir / f"ui-{datetime.now(UTC):%Y-%m-%dT%H%M%S}.log"
+    url = f"http://{host}:{port}"
+    with log_path.open("a", encoding="utf-8") as log:
+        processes = {
+            "webserver": _start(["dagster-webserver", "-h", host, "-p", str(port)], log),
+            "daemon": _start(["dagster-daemon", "run"], log),
+        }
+        stop = _stopper()
+        try:
+            _wait_until_up(url, processes, log_path)
+            say(f"Dagster UI: {url}  (Ctrl-C stops it; its log: {log_path})")
+            while not stop():
+                for name, process in processes.items():
+                    if process.poll() is not None:
+                        raise RuntimeError(
+                            f"The Dagster {name} stopped (exit {process.returncode}); see "
+                            f"{log_path}."
+                        )
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            _stop_all(processes.values())
+    say("Dagster UI stopped.")
+
+
+def _start(command: list[str], log) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(_BIN / command[0]), *command[1:], *_DEFINITIONS],
+        cwd=PROJECT_DIR,
+        env=os.environ.copy(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # a Ctrl-C reaches this command, which stops them in order
+    )
+
+
+def _stopper() -> Callable[[], bool]:
+    """SIGTERM (a service manager stopping the command) ends the loop like Ctrl-C."""
+    stopped = False
+
+    def on_term(_signum, _frame) -> None:
+        nonlocal stopped
+        stopped = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    return lambda: stopped
+
+
+def _wait_until_up(url: str, processes: dict[str, subprocess.Popen], log_path: Path) -> None:
+    deadline = time.monotonic() + _STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if processes["webserver"].poll() is not None:
+            raise RuntimeError(
+                f"The Dagster webserver did not start (exit {processes['webserver'].returncode}); "
+                f"see {log_path}. Is the port taken? Choose another with --port."
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/server_info", timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    raise RuntimeError(f"The Dagster webserver did not answer at {url} in time; see {log_path}.")
+
+
+def _stop_all(processes) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
