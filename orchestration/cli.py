@@ -411,7 +411,7 @@ def _execute(
     """Run the pipeline (the nightly job's run of ``business_date`` when given) and end with
     its summary (one line without ``summary``), or its exit code (SPEC §10)."""
     from orchestration.lib.build_copy import RunLockedError
-    from orchestration.runner import run_pipeline
+    from orchestration.runner import RunCrashedError, run_pipeline
 
     verbose = options["verbose"] or ctx.find_root().params.get("verbose", False)
     started = time.monotonic()
@@ -419,6 +419,11 @@ def _execute(
         outcome = run_pipeline(settings, verbose=verbose, business_date=business_date)
     except RunLockedError as error:
         raise click.ClickException(str(error)) from error
+    except RunCrashedError as error:
+        raise click.ClickException(
+            f"the run stopped on an unexpected error: {error}; run again with --verbose to see "
+            "it as it happens"
+        ) from error
     except Exception as error:
         if verbose:
             raise

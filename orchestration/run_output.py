@@ -70,7 +70,12 @@ class RunDisplay:
             console=self._console,
             transient=False,
         )
-        self._tasks: dict[str, int] = {}
+        # One line per stage, in run order, shown once the stage starts.
+        self._tasks = {
+            stage: self._progress.add_task(label, start=False, visible=False, note="")
+            for stage, label in STAGES.items()
+        }
+        self._running: set[str] = set()
         self._step_started: dict[str, float] = {}
         self._seconds: dict[str, float] = {}  # per stage: the time its steps ran
         self.check_steps = 1  # the job's number of check steps, set once the job is known
@@ -88,14 +93,16 @@ class RunDisplay:
     def step_started(self, step_key: str) -> None:
         stage = stage_of(step_key)
         self._step_started[step_key] = time.monotonic()
-        if stage in self._tasks:
+        if stage in self._running:
             return
+        self._running.add(stage)
         totals = {"ingest": len(SOURCES), "build": None, "check": self.check_steps, "publish": 1}
-        self._tasks[stage] = self._progress.add_task(STAGES[stage], total=totals[stage], note="")
+        self._progress.update(self._tasks[stage], total=totals[stage], visible=True)
+        self._progress.start_task(self._tasks[stage])
 
     def step_finished(self, step_key: str, ok: bool) -> None:
         stage = stage_of(step_key)
-        if stage not in self._tasks:
+        if stage not in self._running:
             return
         task = self._tasks[stage]
         started = self._step_started.pop(step_key, time.monotonic())
@@ -115,17 +122,17 @@ class RunDisplay:
 
     def ingest_message(self, text: str) -> None:
         """Ingest says ``<source>: ...`` as it works through the sources in order."""
-        task = self._tasks.get("ingest")
+        task = self._tasks["ingest"]
         source, _, rest = text.partition(": ")
         names = [s.name for s in SOURCES]
-        if task is None or source not in names:
+        if "ingest" not in self._running or source not in names:
             return
         self._progress.update(task, completed=names.index(source), note=f"{source}: {rest}"[:60])
 
     def dbt_line(self, line: str) -> None:
-        task = self._tasks.get("build")
+        task = self._tasks["build"]
         match = _DBT_RESULT.search(_ANSI.sub("", line))
-        if task is None or match is None:
+        if "build" not in self._running or match is None:
             return
         done, total = int(match.group(1)), int(match.group(2))
         task_state = self._progress.tasks[task]
@@ -168,6 +175,10 @@ class _LogWriter(io.TextIOBase):
     def __init__(self, log: TextIO, echo: TextIO | None, display: RunDisplay) -> None:
         self._log, self._echo, self._display = log, echo, display
         self._partial = ""
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
 
     def writable(self) -> bool:
         return True

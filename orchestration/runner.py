@@ -7,6 +7,7 @@ on, the gates passed and failed, what was published, and where the full log is.
 
 from __future__ import annotations
 
+import traceback
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from expectations import data_docs_index
 from orchestration.checks.gates import table_row_counts
 from orchestration.ingest.summary import IngestSummary
 from orchestration.lib.build_copy import run_lock
-from orchestration.run_output import PROGRESS_LOGGER, run_output, stage_of
+from orchestration.run_output import PROGRESS_LOGGER, RunDisplay, run_output, stage_of
 from orchestration.settings import Settings
 from orchestration.transform.project import prepare_manifest
 
@@ -208,6 +209,41 @@ def _check_counts(result) -> Counter[tuple[str, bool]]:
     return counts
 
 
+class RunCrashedError(RuntimeError):
+    """The run could not be carried out at all (not a failed step: those end in a summary);
+    the message ends with the log file that holds the traceback."""
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else "no message"
+
+
+def _execute_job(
+    settings: Settings,
+    instance: DagsterInstance | None,
+    run_id: str,
+    business_date: date | None,
+    display: RunDisplay,
+):
+    prepare_manifest()
+    from orchestration.definitions import RECALL_JOB_NAME, build_definitions
+    from orchestration.schedules.nightly import NIGHTLY_JOB_NAME
+
+    job_name = RECALL_JOB_NAME if business_date is None else NIGHTLY_JOB_NAME
+    job = build_definitions(settings).resolve_job_def(job_name)
+    display.check_steps = sum(stage_of(node.name) == "check" for node in job.nodes)
+    return job.execute_in_process(
+        instance=instance or DagsterInstance.get(),
+        run_id=run_id,
+        partition_key=business_date.isoformat() if business_date else None,
+        raise_on_error=False,
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "DEBUG"}}, PROGRESS_LOGGER: {}}
+        },
+    )
+
+
 def new_run_id() -> str:
     return str(uuid.uuid4())
 
@@ -231,24 +267,17 @@ def run_pipeline(
     run_id = new_run_id()
     log_file = log_file_for(settings, run_id)
     with run_lock(settings), run_output(log_file, verbose=verbose) as display:
-        prepare_manifest()
-        from orchestration.definitions import RECALL_JOB_NAME, build_definitions
-        from orchestration.ingest.assets import INGEST_REPORT
-        from orchestration.schedules.nightly import NIGHTLY_JOB_NAME
+        try:
+            result = _execute_job(settings, instance, run_id, business_date, display)
+        except Exception as error:
+            traceback.print_exc()  # into the run's log
+            if verbose:
+                raise
+            raise RunCrashedError(
+                f"{type(error).__name__}: {_first_line(error)} (the traceback is in {log_file})"
+            ) from error
+    from orchestration.ingest.assets import INGEST_REPORT
 
-        job_name = RECALL_JOB_NAME if business_date is None else NIGHTLY_JOB_NAME
-        job = build_definitions(settings).resolve_job_def(job_name)
-        display.check_steps = sum(stage_of(node.name) == "check" for node in job.nodes)
-        instance = instance or DagsterInstance.get()
-        result = job.execute_in_process(
-            instance=instance,
-            run_id=run_id,
-            partition_key=business_date.isoformat() if business_date else None,
-            raise_on_error=False,
-            run_config={
-                "loggers": {"console": {"config": {"log_level": "DEBUG"}}, PROGRESS_LOGGER: {}}
-            },
-        )
     report = _materialization_metadata(result, INGEST_REPORT)
     quarantine_file = _materialization_metadata(result, "quarantine_file")
     return RunOutcome(

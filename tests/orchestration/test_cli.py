@@ -12,7 +12,7 @@ from orchestration.cli import main
 from orchestration.settings import is_quick_start
 
 
-@pytest.mark.parametrize("verb", [[], ["generate"], ["run"]])
+@pytest.mark.parametrize("verb", [[], ["generate"], ["run"], ["replace"], ["backfill"], ["ui"]])
 def test_every_verb_has_help(verb: list[str]) -> None:
     result = CliRunner().invoke(main, [*verb, "--help"])
     assert result.exit_code == 0
@@ -113,3 +113,24 @@ def test_an_as_of_date_after_today_is_refused_before_anything_runs(tmp_path: Pat
     assert "2099-01-01 is after today" in result.output
     assert list(tmp_path.iterdir()) == []
     assert not Path(os.environ["RECALL_HOME"], "published").exists()
+
+
+def test_a_run_that_crashes_says_so_in_one_line_and_keeps_the_traceback_in_its_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash() -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setenv("RECALL_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("orchestration.runner.prepare_manifest", crash)
+
+    result = CliRunner().invoke(main, ["run", "--landing", str(tmp_path)])
+
+    assert result.exit_code == 1
+    (line,) = result.output.splitlines()
+    (log,) = (tmp_path / "home" / "logs").iterdir()
+    assert line == (
+        "Error: the run stopped on an unexpected error: OSError: No space left on device (the "
+        f"traceback is in {log}); run again with --verbose to see it as it happens"
+    )
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
