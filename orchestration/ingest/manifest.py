@@ -72,15 +72,18 @@ def plan_files(
     ).fetchall():
         loaded = _Loaded(file_id, path, loaded_at, sha256)
         by_checksum[(source, sha256)] = by_path[path] = loaded
+    # Content that was replaced stays retired under any name (a re-delivered copy too).
     retired = set(
         con.execute(
-            "select relative_path, sha256 from ingest.load_manifest where status = ?",
-            [REPLACED],
+            "select source, sha256 from ingest.load_manifest where status = ?", [REPLACED]
         ).fetchall()
     )
     replaced = _replaced(by_path, replacement)
     if replaced is not None:
-        retired.add((replaced.relative_path, replaced.sha256))
+        assert replacement is not None
+        retired.add((replacement.source, replaced.sha256))
+        del by_checksum[(replacement.source, replaced.sha256)]
+        del by_path[replaced.relative_path]
     recorded = set(
         con.execute("select relative_path, sha256, status from ingest.load_manifest").fetchall()
     )
@@ -96,10 +99,10 @@ def plan_files(
         if replacement is not None and file.relative_path == replacement.new_file:
             assert replaced is not None
             plans.append(_replacing(file, replaced, same_content, next(next_id)))
-        elif (file.relative_path, file.sha256) in retired:
-            plans.append(FilePlan(file, RETIRED))
         elif same_content is not None and same_content.relative_path == file.relative_path:
             plans.append(FilePlan(file, UNCHANGED, file_id=same_content.file_id))
+        elif (file.source, file.sha256) in retired:
+            plans.append(FilePlan(file, RETIRED))
         elif same_content is not None:
             message = (
                 f"identical to {same_content.relative_path} (file_id {same_content.file_id}, "
@@ -145,6 +148,11 @@ def _replaced(by_path: dict[str, _Loaded], replacement: Replacement | None) -> _
 def _replacing(
     file: LandingFile, replaced: _Loaded, same_content: _Loaded | None, file_id: int
 ) -> FilePlan:
+    if file.sha256 == replaced.sha256:
+        raise ReplacementError(
+            f"The replacement {file.relative_path} is identical to {replaced.relative_path}, the "
+            "file it would replace: there is nothing to correct."
+        )
     if same_content is not None:
         raise ReplacementError(
             f"The replacement {file.relative_path} is identical to {same_content.relative_path} "

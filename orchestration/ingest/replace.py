@@ -14,6 +14,7 @@ replaces (docs/DECISIONLOG.md).
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,6 +86,10 @@ def prepare_replacement(
         raise ReplacementError(f"The replacement file {new_file} does not exist.")
     if new_path.suffix.lower() not in FORMATS:
         raise ReplacementError(f"The replacement file {new_file} is not a .csv or .parquet file.")
+    if hashlib.sha256(new_path.read_bytes()).hexdigest() == loaded_paths[loaded]:
+        raise ReplacementError(
+            f"{new_file} is identical to the loaded {loaded}: there is nothing to correct."
+        )
     source = loaded.split("/", 1)[0]
     if landing_dir in new_path.parents:
         new = new_path.relative_to(landing_dir).as_posix()

@@ -97,6 +97,31 @@ def test_the_replaced_file_left_in_the_landing_directory_is_skipped_by_later_run
     ]
 
 
+def test_a_copy_of_the_replaced_file_under_another_name_stays_retired(landing: Landing) -> None:
+    _loaded_month(landing)
+    original = (landing.dir / "transactions" / "2026-01.csv").read_bytes()
+    landing.write("transactions", "2026-01-v2.csv", [row("transactions", amount="12")])
+    _replace(landing, "transactions/2026-01.csv", "transactions/2026-01-v2.csv")
+    landing.write_bytes("transactions", "2026-01-resend.csv", original)
+
+    summary = landing.run(NEXT_DAY + timedelta(days=1))
+
+    assert summary.loaded_files == ()
+    assert summary.retired_files == ("transactions/2026-01-resend.csv", "transactions/2026-01.csv")
+    assert landing.query("select transaction_id, amount from raw.transactions") == [
+        ("T1", Decimal("12.0000"))
+    ]
+
+
+def test_a_replacement_identical_to_the_file_it_replaces_is_refused(landing: Landing) -> None:
+    _loaded_month(landing)
+    original = (landing.dir / "transactions" / "2026-01.csv").read_bytes()
+    landing.write_bytes("transactions", "2026-01-again.csv", original)
+
+    with pytest.raises(ReplacementError, match=r"identical to transactions/2026-01\.csv, the file"):
+        _replace(landing, "transactions/2026-01.csv", "transactions/2026-01-again.csv")
+
+
 def test_a_corrected_file_put_over_the_loaded_one_replaces_it_under_the_same_name(
     landing: Landing,
 ) -> None:
@@ -183,6 +208,11 @@ def test_prepare_replacement_copies_an_outside_file_into_the_loaded_files_source
             "transactions/2026-01.csv",
             "contacts/contacts_001.csv",
             "The replacement contacts/contacts_001.csv must sit directly in transactions/",
+        ),
+        (
+            "transactions/2026-01.csv",
+            "transactions/2026-01.csv",
+            "2026-01.csv is identical to the loaded transactions/2026-01.csv: there is nothing",
         ),
         (
             "elsewhere/2026-01.csv",
