@@ -13,7 +13,6 @@ import csv
 import hashlib
 import os
 import re
-import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -406,30 +405,26 @@ def scan_sql(
 
 
 def diagnose_read_error(
-    con: duckdb.DuckDBPyConnection,
     source: Source,
     files: Sequence[LandingFile],
     layout: FileLayout,
-    error: BaseException | None = None,
+    error: BaseException,
 ) -> LandingFileError:
     """After a failed read of a group of files, the error naming the file DuckDB cannot
     read; never None, and never a raw DuckDB error.
 
-    ``error`` is the failure of the group read (default: the exception being handled).
-    Each file is read again on its own (the one the message names first), every value
-    of every row: a damaged Parquet page shows only when its column is read, not in the
-    footer nor in a ``count(*)``. The first that fails is named, with the line (CSV) or
-    column (Parquet). When every file reads on its own, the error names the group and
-    quotes DuckDB.
+    ``error`` is the failure of the group read. Each file is read again on its own (the
+    one the message names first), every value of every row: a damaged Parquet page shows
+    only when its column is read, not in the footer nor in a ``count(*)``. The first that
+    fails is named, with the line (CSV) or column (Parquet). When every file reads on its
+    own, the error names the group and quotes DuckDB.
 
-    The files are read on a private connection, not ``con``: a failure that invalidated
-    ``con`` must not be blamed on the first file of the group.
+    The files are read on a private connection, not the loader's: a failure that
+    invalidated that one must not be blamed on the first file of the group.
     """
-    del con  # kept for the loader's call; see above
-    original = error if error is not None else sys.exc_info()[1]
-    if isinstance(original, duckdb.InterruptException):
-        raise original
-    message = str(original) if original is not None else ""
+    if isinstance(error, duckdb.InterruptException):
+        raise error
+    message = str(error)
     # The file the message names (DuckDB names it for most Parquet failures) goes first.
     ordered = sorted(files, key=lambda f: str(f.path) not in message)
     with duckdb.connect() as private:
@@ -450,7 +445,7 @@ def diagnose_read_error(
                     "it again, or remove it from the landing directory",
                 )
             return _parquet_damage(private, file, layout, failure)
-    return _group_error(files, original)
+    return _group_error(files, error)
 
 
 def _full_read_sql(source: Source, file: LandingFile, layout: FileLayout) -> str:
@@ -495,11 +490,11 @@ def _parquet_damage(
     return _error(file, problem, DELIVER_AGAIN)
 
 
-def _group_error(files: Sequence[LandingFile], original: BaseException | None) -> LandingFileError:
+def _group_error(files: Sequence[LandingFile], original: BaseException) -> LandingFileError:
     """Every file of a failed group reads on its own: name them all, with DuckDB's word."""
     names = [f.relative_path for f in files]
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    detail = duckdb_detail(original, files) if original is not None else "unknown error"
+    detail = duckdb_detail(original, files)
     if len(files) == 1:
         subject, reads, action = (
             f"Landing file {shown}",

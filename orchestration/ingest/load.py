@@ -384,7 +384,7 @@ def _read_batch(
                 f"{source.name}: read {len(files)} file(s)",
             )
         except duckdb.Error as error:
-            raise diagnose_read_error(con, source, files, layout, error) from error
+            raise diagnose_read_error(source, files, layout, error) from error
         staged = Scan(sql=f"select rowid + {offset} as _seq, * from {t.stage}", record=scan.record)
         query = batch_select_sql(source, rules, staged)
         _run(
