@@ -23,7 +23,6 @@ from orchestration.settings import (
 )
 
 if TYPE_CHECKING:
-    from orchestration.ingest.replace import Replacement
     from orchestration.runner import RunOutcome
 
 log = logging.getLogger("recall")
@@ -320,22 +319,12 @@ def replace(ctx: click.Context, loaded_file: str, new_file: Path, **options: Any
     except (SystemExit, click.ClickException):
         # A replacement that did not happen must not sit in the landing directory, where the
         # next run would load it as a new file beside the one it was meant to replace.
-        if replacement.copied_to is not None and not _replaced(settings, replacement):
+        if replacement.copied_to is not None and not replacement.is_applied(
+            settings.warehouse_path
+        ):
             replacement.copied_to.unlink(missing_ok=True)
             click.echo(f"Removed {replacement.copied_to} again: nothing was replaced.", err=True)
         raise
-
-
-def _replaced(settings: Settings, replacement: Replacement) -> bool:
-    """Whether the working file records the replacement (a --strict exit 1 still published)."""
-    import duckdb
-
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        (count,) = con.execute(
-            "select count(*) from ingest.load_manifest where relative_path = ? and status = ?",
-            [replacement.new_file, "loaded"],
-        ).fetchone()
-    return count > 0
 
 
 @main.command(epilog="\b\n" + vars_help() + "\n\n" + _EXIT_HELP)

@@ -46,6 +46,16 @@ class Replacement:
     def source(self) -> str:
         return self.loaded_file.split("/", 1)[0]
 
+    def is_applied(self, warehouse: Path) -> bool:
+        """Whether the working file records the new file as loaded (a run that published,
+        even one that exits 1 under --strict)."""
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            (count,) = con.execute(
+                "select count(*) from ingest.load_manifest where relative_path = ? and status = ?",
+                [self.new_file, LOADED],
+            ).fetchone()
+        return count > 0
+
 
 def prepare_replacement(
     warehouse: Path, landing_dir: Path, loaded_file: str | Path, new_file: Path
