@@ -91,6 +91,7 @@ def validate(
     vars: Mapping[str, object] | None = None,
     run_name: str | None = None,
     keep_runs: int = KEEP_RUNS,
+    duckdb_config: Mapping[str, str] | None = None,
 ) -> list[SuiteResult]:
     """Run ``suites`` (default: every suite) against the DuckDB file ``database_path``,
     opened read-only, store the results under ``gx_dir`` and rebuild the data docs once.
@@ -98,6 +99,8 @@ def validate(
     ``vars`` override the ``dbt_project.yml`` vars the queries use (pass the run's vars).
     ``run_name`` labels the run in the data docs (e.g. the Dagster run id). Results of
     runs older than the last ``keep_runs`` are deleted, so the data docs stay fast.
+    ``duckdb_config`` is the run's DuckDB settings (``Settings.duckdb_config``), for every
+    connection to the file, GX's too; default: DuckDB's own.
     """
     # Imported here: the package imports this module, and importing GX takes seconds.
     from expectations import SUITES
@@ -108,11 +111,14 @@ def validate(
     if not database_path.is_file():
         raise FileNotFoundError(f"no DuckDB file to validate at {database_path}")
     suites = list(SUITES if suites is None else suites)
-    missing = _missing_tables(database_path, suites)
+    config = dict(duckdb_config or {})
+    missing = _missing_tables(database_path, suites, config)
     present = [s for s in suites if s.table not in missing]
     results = {s.name: _missing_table_result(s) for s in suites if s.table in missing}
     if present:
-        results |= _run_suites(database_path, Path(gx_dir), present, vars, run_name, keep_runs)
+        results |= _run_suites(
+            database_path, Path(gx_dir), present, vars, run_name, keep_runs, config
+        )
     return [results[s.name] for s in suites]
 
 
@@ -123,6 +129,7 @@ def _run_suites(
     vars: Mapping[str, object] | None,
     run_name: str | None,
     keep_runs: int,
+    config: dict[str, str],
 ) -> dict[str, SuiteResult]:
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
@@ -134,7 +141,7 @@ def _run_suites(
     # Every suite has an asset, not just those of this call: the context keeps the validation
     # definitions of earlier calls, and GX refuses a checkpoint whose assets are gone.
     everyone = {s.name: s for s in [*SUITES, *suites]}
-    datasource = _datasource(context, database_path, list(everyone.values()))
+    datasource = _datasource(context, database_path, list(everyone.values()), config)
     try:
         definitions = [_definition(context, datasource, s, run_vars) for s in suites]
         checkpoint = context.checkpoints.add_or_update(
@@ -163,10 +170,12 @@ def _run_suites(
     return {s.name: _suite_result(s, by_name[s.name]) for s in suites}
 
 
-def _missing_tables(database_path: Path, suites: Sequence[Suite]) -> set[str]:
+def _missing_tables(
+    database_path: Path, suites: Sequence[Suite], config: dict[str, str]
+) -> set[str]:
     """The suites' tables (or views) the file does not hold. Their suites fail with one
     clear failure each, before GX runs, rather than with an SQL error per check."""
-    with duckdb.connect(str(database_path), read_only=True) as con:
+    with duckdb.connect(str(database_path), read_only=True, config=config) as con:
         present = {
             f"{schema}.{name}"
             for schema, name in con.execute(
@@ -215,7 +224,7 @@ def _context(gx_dir: Path) -> FileDataContext:
     return context
 
 
-def _datasource(context, database_path: Path, suites: Sequence[Suite]):
+def _datasource(context, database_path: Path, suites: Sequence[Suite], config: dict[str, str]):
     """The warehouse as a GX SQL data source with one asset per suite, written to the
     context's config in one save (adding assets one by one rewrites it for each).
 
@@ -226,7 +235,7 @@ def _datasource(context, database_path: Path, suites: Sequence[Suite]):
     return context.data_sources.add_or_update_sql(
         name=DATASOURCE,
         connection_string=f"duckdb:///{database_path.resolve()}",
-        kwargs={"connect_args": {"read_only": True}},
+        kwargs={"connect_args": {"read_only": True, "config": config}},
         assets=[
             {
                 "name": s.name,

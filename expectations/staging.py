@@ -91,6 +91,7 @@ SUITES: list[Suite] = [
                 "is_qualifying_purchase": "boolean",
                 "store_or_channel": "varchar",
                 "category": "varchar",
+                "loaded_at": "timestamp",
             }
         ),
         not_null("signed_amount", "is_qualifying_purchase"),
@@ -126,6 +127,7 @@ SUITES: list[Suite] = [
                 "lapse_reason_code": "varchar",
                 "cost": "decimal(18,4)",
                 "currency": "varchar",
+                "loaded_at": "timestamp",
             }
         ),
         not_null("is_control", "is_delivered", "is_opened", "is_clicked"),

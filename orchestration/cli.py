@@ -59,6 +59,8 @@ def _export(settings: Settings) -> None:
     os.environ["RECALL_LANDING"] = str(settings.landing_dir)
     os.environ["RECALL_TIMEZONE"] = settings.timezone
     os.environ["RECALL_CURRENCY"] = settings.currency
+    os.environ["RECALL_MEMORY_LIMIT"] = settings.memory_limit
+    os.environ["RECALL_THREADS"] = str(settings.threads)
     if settings.as_of_date:
         os.environ["RECALL_AS_OF"] = settings.as_of_date.isoformat()
     else:
@@ -222,6 +224,20 @@ def _run_options(*, as_of: bool = True):
             help="Reporting currency (default: RECALL_CURRENCY or USD).",
         ),
         click.option(
+            "--memory-limit",
+            default=None,
+            metavar="SIZE",
+            help="DuckDB memory limit, at least 100MB, such as 3GB or 2.5GiB (default: "
+            "RECALL_MEMORY_LIMIT, memory_limit in recall.toml, or 3GB).",
+        ),
+        click.option(
+            "--threads",
+            default=None,
+            metavar="N",
+            help="DuckDB threads, a whole number >= 1 (default: RECALL_THREADS, threads in "
+            "recall.toml, or the number of CPUs).",
+        ),
+        click.option(
             "--var",
             "var_options",
             multiple=True,
@@ -382,6 +398,8 @@ def _run_settings(options: dict[str, Any]) -> Settings:
         as_of_date=options.get("as_of"),
         timezone=options["timezone"],
         currency=options["currency"],
+        memory_limit=options["memory_limit"],
+        threads=options["threads"],
         allow_shrink=options["allow_shrink"],
         var_options=options["var_options"],
     )

@@ -23,6 +23,7 @@ from orchestration.ingest.summary import IngestSummary
 from orchestration.lib.build_copy import run_lock
 from orchestration.run_output import PROGRESS_LOGGER, RunDisplay, run_output, stage_of
 from orchestration.settings import Settings
+from orchestration.transform.build_state import last_build_description
 from orchestration.transform.project import prepare_manifest
 
 # The run-level gates (SPEC §7), by check name; every other check is a dbt test.
@@ -32,6 +33,8 @@ GATES = {
     "transactions_fresh": "freshness",
     "expectations": "expectation suites",
 }
+# How DuckDB words an allocation beyond its memory limit, in Python and through dbt alike.
+OUT_OF_MEMORY = "Out of Memory Error"
 
 
 @dataclass
@@ -68,6 +71,11 @@ class RunOutcome:
             )
         ]
         lines += [f"  - {failure}" for failure in self.failures]
+        if any(OUT_OF_MEMORY in failure for failure in self.failures):
+            lines.append(
+                f"DuckDB ran out of memory at memory_limit={self.settings.memory_limit}: raise "
+                "it with --memory-limit or RECALL_MEMORY_LIMIT, or lower --threads"
+            )
         lines += self._ingest_lines()
         lines += self._check_lines()
         lines += self._data_docs_lines()
@@ -87,6 +95,7 @@ class RunOutcome:
                 f"Run {self.run_id[:8]} published in {seconds:.0f} s.",
                 *self._ingest_lines(),
                 *reconciliation_lines(self.settings.warehouse_path),
+                *build_lines(self.settings.warehouse_path),
                 *self._check_lines(),
                 *published_summary_lines(self.settings.published_path),
                 *self._data_docs_lines(),
@@ -151,6 +160,13 @@ def reconciliation_lines(warehouse_path: Path) -> list[str]:
             "quarantined + parked + exact duplicates (ingest.file_reconciliation)."
         ]
     return [f"DOES NOT RECONCILE (see ingest.file_reconciliation): {', '.join(broken)}"]
+
+
+def build_lines(warehouse_path: Path) -> list[str]:
+    """How dbt built: adding the new facts, or in full and why (transform/build_state.py)."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        how = last_build_description(con)
+    return [f"dbt build, {how}."] if how else []
 
 
 def published_summary_lines(published_path: Path) -> list[str]:

@@ -2,7 +2,8 @@
 RECALL_* environment variables, which override the settings file ``$RECALL_HOME/recall.toml``,
 which overrides the defaults.
 
-Besides the operator settings (landing directory, as-of date, timezone, currency), every SPEC
+Besides the operator settings (landing directory, as-of date, timezone, currency, and DuckDB's
+memory limit and threads, which every connection doing heavy work gets, dbt's too), every SPEC
 var of dbt_project.yml (thresholds, windows, caps, gates) is set the same way, without editing
 a tracked file: ``--var NAME=VALUE``, ``RECALL_VAR_<NAME>``, or ``name = value`` under
 ``[vars]`` in recall.toml. The vars are checked here with the rules of
@@ -41,6 +42,16 @@ PROJECT_VARS: Mapping[str, object] = yaml.safe_load(
 DEFAULT_HOME = Path("data")
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_CURRENCY = "USD"
+DEFAULT_MEMORY_LIMIT = "3GB"
+DEFAULT_THREADS = os.cpu_count() or 1
+# The least memory limit accepted, in bytes (100MB).
+MIN_MEMORY_LIMIT = 100 * 1000**2
+# The units DuckDB's memory_limit takes: 1000^i bytes, or 1024^i for the binary ones.
+_MEMORY_UNITS = {
+    f"{prefix}{binary}b": (1024 if binary else 1000) ** power
+    for power, prefix in enumerate("kmgt", start=1)
+    for binary in ("", "i")
+}
 SETTINGS_FILE_NAME = "recall.toml"
 VAR_PREFIX = "RECALL_VAR_"
 
@@ -68,6 +79,10 @@ class Settings:
     min_volume_ratio: float = PROJECT_VARS["min_volume_ratio"]
     freshness_lag_days: int = PROJECT_VARS["freshness_lag_days"]
     allow_shrink: bool = False  # a deliberate rebuild may publish smaller tables
+    # DuckDB's memory limit as the operator wrote it (DuckDB takes it as written) and the
+    # number of threads it may use, for every connection that does heavy work.
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    threads: int = DEFAULT_THREADS
     # The SPEC vars set by an option, a variable or recall.toml (checked; the gates' too),
     # which the dbt build receives; the others keep their dbt_project.yml defaults. Not part
     # of the hash, so the settings stay hashable; never mutated.
@@ -75,6 +90,11 @@ class Settings:
     # recall replace: (loaded file, new file) as landing-relative paths, applied by this run's
     # ingest (ingest/replace.py); None for every other run.
     replace_files: tuple[str, str] | None = None
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """The DuckDB settings of this run, as ``duckdb.connect(config=...)`` takes them."""
+        return {"memory_limit": self.memory_limit, "threads": str(self.threads)}
 
     @property
     def warehouse_path(self) -> Path:
@@ -121,6 +141,8 @@ _SOURCES = {
     "as_of_date": ("--as-of", "RECALL_AS_OF", "as_of"),
     "timezone": ("--timezone", "RECALL_TIMEZONE", "timezone"),
     "currency": ("--currency", "RECALL_CURRENCY", "currency"),
+    "memory_limit": ("--memory-limit", "RECALL_MEMORY_LIMIT", "memory_limit"),
+    "threads": ("--threads", "RECALL_THREADS", "threads"),
 }
 _FILE_KEYS = {key: name for name, (_, _, key) in _SOURCES.items()}
 # The dbt vars that are operator settings: set with their own option, never with --var.
@@ -202,7 +224,7 @@ def load_settings(
     today: date | None = None,
     allow_shrink: bool = False,
     var_options: Sequence[str] = (),
-    **options: str | Path | date | None,
+    **options: str | int | Path | date | None,
 ) -> Settings:
     """Settings from ``options`` (the command line; None means not given), else the RECALL_*
     variables of ``environ`` (default: this process's environment), else
@@ -211,7 +233,8 @@ def load_settings(
     ``RECALL_VAR_<NAME>``, else the file's ``[vars]`` table, else dbt_project.yml.
 
     Raises :class:`SettingsError` naming the option, variable or file key of a value that is
-    not a known timezone, a currency code or a date, of an as-of date after ``today``
+    not a known timezone, a currency code, a date, a DuckDB memory limit of at least 100MB or
+    a whole number of threads >= 1, of an as-of date after ``today``
     (default: the current date in the reporting timezone; a business date that has not
     happened yet would describe every customer as lapsing, SPEC §4), of an unknown var or
     file key, of a var value its rule refuses, and of every var in a threshold chain whose
@@ -240,6 +263,8 @@ def load_settings(
     timezone = pick("timezone")
     currency = pick("currency")
     as_of = pick("as_of_date")
+    memory_limit = pick("memory_limit")
+    threads = pick("threads")
     zone = _timezone(*timezone) if timezone else DEFAULT_TIMEZONE
     overrides = _vars(var_options, env, settings_file)
     merged = {**VAR_DEFAULTS, **overrides}
@@ -253,6 +278,8 @@ def load_settings(
         min_volume_ratio=merged["min_volume_ratio"],
         freshness_lag_days=merged["freshness_lag_days"],
         allow_shrink=allow_shrink,
+        memory_limit=_memory_limit(*memory_limit) if memory_limit else DEFAULT_MEMORY_LIMIT,
+        threads=_threads(*threads) if threads else DEFAULT_THREADS,
         var_overrides=overrides,
     )
 
@@ -269,7 +296,8 @@ def vars_help() -> str:
         "Set a var with --var NAME=VALUE (repeatable), RECALL_VAR_<NAME>, or",
         f"name = value under [vars] in $RECALL_HOME/{SETTINGS_FILE_NAME}. Options override",
         f"environment variables, which override {SETTINGS_FILE_NAME}, which overrides the",
-        f"defaults; {SETTINGS_FILE_NAME} also takes landing, timezone, currency and as_of.",
+        f"defaults; {SETTINGS_FILE_NAME} also takes landing, timezone, currency, as_of,",
+        "memory_limit and threads.",
     ]
     return "\n".join(lines)
 
@@ -334,13 +362,20 @@ def _unknown_file_key(key: str) -> str:
     hint = f"did you mean {close[0]}? " if close else ""
     return (
         f"unknown key {key!r}: {hint}{SETTINGS_FILE_NAME} takes landing, timezone, currency, "
-        "as_of and a [vars] table"
+        "as_of, memory_limit, threads and a [vars] table"
     )
 
 
 def _file_setting(key: str, value: object, home: Path, source: str) -> object:
     """A recall.toml setting in the form its option takes; a relative landing directory is
     relative to RECALL_HOME, where the file is, not to wherever a run starts."""
+    if key == "threads":
+        # A TOML number, as its option's text is a number: "4" in quotes is a mistake.
+        if isinstance(value, str):
+            raise SettingsError(
+                source, f"{value!r} is text: write a whole number without quotes, threads = 4"
+            )
+        return value
     if key == "as_of":
         # A TOML date is a date; a TOML date-time is one too (datetime is a date subclass),
         # but a business date has no time of day.
@@ -501,6 +536,31 @@ def _currency(value: object, source: str) -> str:
             "USD or EUR",
         )
     return code
+
+
+def _memory_limit(value: object, source: str) -> str:
+    text = str(value).strip()
+    found = re.fullmatch(r"(\d+(?:\.\d+)?) ?([kmgt]i?b)", text, re.IGNORECASE)
+    if not found:
+        raise SettingsError(
+            source,
+            f"{value!r} is not a memory limit: write a number and a unit (KB, MB, GB, TB, "
+            "KiB, MiB, GiB, TiB), such as 3GB or 2.5GiB",
+        )
+    number, unit = found.groups()
+    if float(number) * _MEMORY_UNITS[unit.lower()] < MIN_MEMORY_LIMIT:
+        raise SettingsError(
+            source, f"{text} is below 100MB, the least memory limit accepted: use, e.g., 3GB"
+        )
+    return text
+
+
+def _threads(value: object, source: str) -> int:
+    threads = _number(value, int)
+    if threads is None or threads < 1:
+        shown = _shown(value) if threads is None else threads
+        raise SettingsError(source, f"{shown} is not a whole number >= 1")
+    return int(threads)
 
 
 def _as_of_date(value: object, source: str, timezone: str, today: date | None) -> date:

@@ -21,6 +21,8 @@ def _isolated_recall_home(
         "RECALL_TIMEZONE",
         "RECALL_CURRENCY",
         "RECALL_DBT_THREADS",
+        "RECALL_MEMORY_LIMIT",
+        "RECALL_THREADS",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -6,14 +6,20 @@
 --
 -- A table, not a view like the rest of the folder: the lifecycle, attribution, retention, pool
 -- and early-warning models all read it, and as a view its timezone conversion and rate join
--- would run once for each of them.
-{{ config(materialized='table') }}
+-- would run once for each of them. Incremental: a nightly build converts only the new facts
+-- (macro new_facts); anything that could change a converted fact rebuilds it in full.
+{{ config(
+    materialized='incremental',
+    unique_key='transaction_id',
+    incremental_strategy='delete+insert',
+) }}
 
 with
 
 transactions as (
 
     select * from {{ ref('stg_transactions') }}
+    where {{ new_facts() }}
 
 ),
 
@@ -77,7 +83,8 @@ final as (
         ) as signed_amount_reporting,
         is_qualifying_purchase,
         store_or_channel,
-        category
+        category,
+        loaded_at
 
     from converted
 

@@ -24,7 +24,8 @@ renamed as (
         outcome,
         lapse_reason_code,
         cast(cost as decimal(18, 4)) as cost,
-        currency
+        currency,
+        _loaded_at as loaded_at
 
     from source
 
@@ -102,7 +103,8 @@ final as (
         outcome,
         lapse_reason_code,
         cost,
-        currency
+        currency,
+        loaded_at
 
     from deliveries_counted
 

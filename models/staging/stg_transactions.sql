@@ -17,7 +17,8 @@ renamed as (
         cast(amount as decimal(18, 4)) as amount,
         currency,
         store_or_channel,
-        category
+        category,
+        _loaded_at as loaded_at
 
     from source
 
@@ -38,7 +39,8 @@ final as (
         currency,
         (kind = 'purchase' and amount > 0) as is_qualifying_purchase,
         store_or_channel,
-        category
+        category,
+        loaded_at
 
     from renamed
 

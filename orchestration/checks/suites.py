@@ -82,6 +82,7 @@ def _suite_checks(name: str, suites: Sequence[Suite], description: str):
             suites,
             vars=dbt_vars(settings_for_run(recall, context.run.tags)),
             run_name=context.run.run_id,
+            duckdb_config=recall.duckdb_config,
         )
         docs = str(data_docs_index(recall.gx_dir))
         failed = [r for r in results if not r.success]

@@ -100,7 +100,7 @@ def ingest_landing(
 
     database = database or settings.warehouse_path
     database.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(database)
+    con = _connect(database, settings.duckdb_config)
     try:
         create_tables(con)
         plans = plan_files(con, files, replacement)
@@ -165,9 +165,10 @@ def _not_retiring(retiring: Sequence[int], column: str = "_file_id") -> str:
     return f"{column} not in ({', '.join(str(i) for i in retiring)})"
 
 
-def _connect(database: Path) -> duckdb.DuckDBPyConnection:
+def _connect(database: Path, config: dict[str, str]) -> duckdb.DuckDBPyConnection:
+    """A read-write connection with the run's DuckDB settings (memory limit, threads)."""
     try:
-        con = duckdb.connect(str(database))
+        con = duckdb.connect(str(database), config=config)
     except duckdb.IOException as error:
         raise RuntimeError(
             f"Cannot open the warehouse file {database} for writing: {error}. "

@@ -31,6 +31,7 @@ def published_warehouse(
         check_build(recall, context.run.run_id),
         recall.published_path,
         manifest_path=recall_dbt_project.manifest_path,
+        duckdb_config=recall.duckdb_config,
     )
     # After the BI file: a run killed in between publishes the same tables again next time.
     promote_build(recall)

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,13 +81,16 @@ def publish_marts(
     *,
     manifest_path: Path | None = None,
     schema: str = MARTS_SCHEMA,
+    duckdb_config: Mapping[str, str] | None = None,
 ) -> PublishResult:
-    """Copy every table of ``schema`` in the warehouse into a new file and swap it in."""
+    """Copy every table of ``schema`` in the warehouse into a new file and swap it in.
+    ``duckdb_config`` is the run's DuckDB settings (``Settings.duckdb_config``); default:
+    DuckDB's own."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
     docs = _descriptions(manifest_path, schema)
     try:
-        con = duckdb.connect(str(staging_path))
+        con = duckdb.connect(str(staging_path), config=dict(duckdb_config or {}))
         try:
             con.execute(f"attach {sql_literal(str(warehouse_path))} as warehouse (read_only)")
             tables = [

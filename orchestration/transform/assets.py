@@ -4,6 +4,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext, AssetKey, ResourceParam
 from dagster_dbt import (
     DagsterDbtTranslator,
@@ -15,6 +16,7 @@ from dagster_dbt import (
 from orchestration.lib.build_copy import check_build
 from orchestration.lib.business_date import settings_for_run
 from orchestration.settings import Settings
+from orchestration.transform.build_state import plan_build, record_build
 from orchestration.transform.command import dbt_build_args
 from orchestration.transform.project import recall_dbt_project
 
@@ -42,19 +44,39 @@ def recall_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, recall: ResourceParam[Settings]
 ) -> Iterator[Any]:
     # profiles.yml locates the file dbt writes, this run's build copy, through
-    # RECALL_BUILD_DATABASE; dbt runs as a subprocess that inherits this environment.
+    # RECALL_BUILD_DATABASE, and sets DuckDB's memory limit and threads from
+    # RECALL_MEMORY_LIMIT and RECALL_THREADS; dbt runs as a subprocess that inherits this
+    # environment.
     settings = settings_for_run(recall, context.run.tags)
+    duckdb_env = {
+        "RECALL_MEMORY_LIMIT": settings.memory_limit,
+        "RECALL_THREADS": str(settings.threads),
+    }
+    given_env = {name: os.environ.get(name) for name in duckdb_env}
     os.environ["RECALL_HOME"] = str(settings.home)
-    os.environ["RECALL_BUILD_DATABASE"] = str(check_build(settings, context.run.run_id))
+    build = check_build(settings, context.run.run_id)
+    os.environ["RECALL_BUILD_DATABASE"] = str(build)
+    os.environ.update(duckdb_env)
+    with duckdb.connect(str(build), read_only=True) as con:
+        plan = plan_build(con, settings)
     context.log.info(
         f"Building the warehouse as of {settings.as_of_date or 'the latest transaction date'} "
-        f"({settings.timezone}, {settings.currency})"
+        f"({settings.timezone}, {settings.currency}; DuckDB memory_limit="
+        f"{settings.memory_limit}, threads={settings.threads}): {plan.describe()}"
     )
     try:
-        yield from dbt.cli(dbt_build_args(settings), context=context).stream()
+        yield from dbt.cli(dbt_build_args(settings, plan), context=context).stream()
+        with duckdb.connect(str(build)) as con:
+            record_build(con, settings, plan)
     finally:
-        # Anything else that runs dbt in this process builds the working file again.
+        # Anything else that runs dbt in this process builds the working file again, with
+        # the DuckDB settings it had.
         del os.environ["RECALL_BUILD_DATABASE"]
+        for name, value in given_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def mart_keys() -> list[AssetKey]:

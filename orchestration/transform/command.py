@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from orchestration.settings import Settings
+
+if TYPE_CHECKING:
+    from orchestration.transform.build_state import BuildPlan
 
 
 def dbt_vars(settings: Settings) -> dict[str, str | int | float]:
@@ -22,13 +26,11 @@ def dbt_vars(settings: Settings) -> dict[str, str | int | float]:
     return values
 
 
-def dbt_build_args(settings: Settings) -> list[str]:
+def dbt_build_args(settings: Settings, plan: BuildPlan | None = None) -> list[str]:
+    """``dbt build`` for a run; ``plan`` (build_state.plan_build) says whether it adds the
+    new facts to the last build or rebuilds everything (None: as dbt decides, for tests)."""
     # Unit tests pin the rules under the default vars; they belong to development and CI
     # (tests/dbt runs them), not to a nightly run whose vars, timezone or currency differ.
-    return [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps(dbt_vars(settings)),
-    ]
+    build_vars = {**dbt_vars(settings), **(plan.dbt_vars if plan else {})}
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars)]
+    return [*args, "--full-refresh"] if plan and plan.full else args

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from orchestration.contract import SOURCES
+from orchestration.settings import PROJECT_DIR
 
 SNAPSHOT = Path(__file__).parent / "__snapshots__" / "definitions.json"
 
@@ -69,3 +72,22 @@ def test_every_dbt_source_is_an_ingest_asset_and_publish_waits_for_every_mart(
     assert raw <= read_by_staging
     marts = sorted(key for key in assets if key.startswith("marts/"))
     assert assets["published/recall_duckdb"]["deps"] == marts
+
+
+def test_dg_check_defs_loads_the_definitions(dbt_manifest: Path, tmp_path: Path) -> None:
+    """`dg check defs` loads the code location the way the Dagster tools do ([tool.dg] in
+    pyproject.toml), so the webserver and daemon of `recall ui` load it too."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    dg = Path(sys.executable).parent / "dg"
+    result = subprocess.run(
+        [str(dg), "check", "defs"],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "DAGSTER_HOME": str(home), "RECALL_HOME": str(tmp_path / "data")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All definitions loaded successfully." in result.stdout

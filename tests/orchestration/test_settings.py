@@ -4,13 +4,18 @@ checks on each value and on the SPEC vars together, and what a run hands to dbt.
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pytest
+import yaml
+from click.testing import CliRunner
 
+from orchestration.cli import main
 from orchestration.settings import (
     DEFAULT_HOME,
     PROJECT_DIR,
@@ -327,17 +332,31 @@ def test_a_bad_value_in_the_settings_file_names_its_key(tmp_path: Path) -> None:
             'timzone = "UTC"\n',
             "timzone",
             "unknown key 'timzone': did you mean timezone? recall.toml takes landing, "
-            "timezone, currency, as_of and a [vars] table",
+            "timezone, currency, as_of, memory_limit, threads and a [vars] table",
         ),
         (
             "colour = 1\n",
             "colour",
-            "unknown key 'colour': recall.toml takes landing, timezone, currency, as_of and a "
-            "[vars] table",
+            "unknown key 'colour': recall.toml takes landing, timezone, currency, as_of, "
+            "memory_limit, threads and a [vars] table",
         ),
         ("active_days = 45\n", "active_days", "active_days is a var: put it under [vars]"),
         ("vars = 3\n", "vars", "is not a table: write [vars] and name = value lines under it"),
         ("landing = 3\n", "landing", "3 is not text: write it in quotes"),
+        ("memory_limit = 3\n", "memory_limit", "3 is not text: write it in quotes"),
+        (
+            'threads = "4"\n',
+            "threads",
+            "'4' is text: write a whole number without quotes, threads = 4",
+        ),
+        ("threads = 0\n", "threads", "0 is not a whole number >= 1"),
+        ("threads = 2.0\n", "threads", "2.0 is not a whole number >= 1"),
+        (
+            'memory_limit = "3 gigs"\n',
+            "memory_limit",
+            "'3 gigs' is not a memory limit: write a number and a unit (KB, MB, GB, TB, KiB, "
+            "MiB, GiB, TiB), such as 3GB or 2.5GiB",
+        ),
         (
             "as_of = 2026-10-31T08:00:00\n",
             "as_of",
@@ -580,6 +599,171 @@ def test_the_help_lists_every_var_with_its_default_and_how_to_set_it() -> None:
     assert lines[1 + len(VARS)].startswith(
         "Set a var with --var NAME=VALUE (repeatable), RECALL_VAR_<NAME>, or"
     )
+    assert lines[-2:] == [
+        "defaults; recall.toml also takes landing, timezone, currency, as_of,",
+        "memory_limit and threads.",
+    ]
     # Click indents the epilog by two: 78 characters keep it within 80 columns.
     assert max(map(len, lines)) <= 78
     assert "" not in lines  # one paragraph, kept as written after click's \b marker
+
+
+# --- DuckDB's memory limit and threads
+
+
+def test_duckdb_gets_3gb_and_a_thread_per_cpu_by_default() -> None:
+    settings = load_settings({})
+
+    threads = os.cpu_count() or 1
+    assert (settings.memory_limit, settings.threads) == ("3GB", threads)
+    assert settings.duckdb_config == {"memory_limit": "3GB", "threads": str(threads)}
+
+
+def test_the_duckdb_settings_are_set_by_option_over_variable_over_file_over_default(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    path = _write_settings_file(home, 'memory_limit = "8GB"\nthreads = 6\n')
+    environ = {"RECALL_HOME": str(home), "RECALL_MEMORY_LIMIT": "2.5GiB", "RECALL_THREADS": "3"}
+
+    from_options = load_settings(environ, memory_limit="500 mb", threads="1")
+    assert (from_options.memory_limit, from_options.threads) == ("500 mb", 1)
+    assert load_settings(environ, memory_limit=None, threads=None).duckdb_config == {
+        "memory_limit": "2.5GiB",
+        "threads": "3",
+    }
+    del environ["RECALL_MEMORY_LIMIT"], environ["RECALL_THREADS"]
+    assert load_settings(environ).duckdb_config == {"memory_limit": "8GB", "threads": "6"}
+    path.unlink()
+    from_defaults = load_settings(environ)
+    assert (from_defaults.memory_limit, from_defaults.threads) == ("3GB", os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize(
+    ("environ", "options", "source", "message"),
+    [
+        (
+            {"RECALL_MEMORY_LIMIT": "3GBs"},
+            {},
+            "RECALL_MEMORY_LIMIT",
+            "'3GBs' is not a memory limit: write a number and a unit (KB, MB, GB, TB, KiB, "
+            "MiB, GiB, TiB), such as 3GB or 2.5GiB",
+        ),
+        (
+            {},
+            {"memory_limit": "3"},
+            "--memory-limit",
+            "'3' is not a memory limit: write a number and a unit (KB, MB, GB, TB, KiB, MiB, "
+            "GiB, TiB), such as 3GB or 2.5GiB",
+        ),
+        (
+            {},
+            {"memory_limit": "95MiB"},
+            "--memory-limit",
+            "95MiB is below 100MB, the least memory limit accepted: use, e.g., 3GB",
+        ),
+        (
+            {"RECALL_MEMORY_LIMIT": "0.09GB"},
+            {},
+            "RECALL_MEMORY_LIMIT",
+            "0.09GB is below 100MB, the least memory limit accepted: use, e.g., 3GB",
+        ),
+        ({"RECALL_THREADS": "0"}, {}, "RECALL_THREADS", "0 is not a whole number >= 1"),
+        ({}, {"threads": "two"}, "--threads", "'two' is not a whole number >= 1"),
+        ({}, {"threads": "1.5"}, "--threads", "'1.5' is not a whole number >= 1"),
+    ],
+)
+def test_a_bad_duckdb_setting_is_refused_naming_where_it_came_from(
+    environ: dict[str, str], options: dict[str, str], source: str, message: str
+) -> None:
+    assert _refusal(environ, **options) == (source, message)
+
+
+def test_the_least_memory_limit_and_thread_count_are_accepted() -> None:
+    settings = load_settings({"RECALL_MEMORY_LIMIT": "100MB", "RECALL_THREADS": "1"})
+
+    assert settings.duckdb_config == {"memory_limit": "100MB", "threads": "1"}
+
+
+@pytest.mark.parametrize(
+    ("memory_limit", "threads", "shown"),
+    [
+        # As DuckDB prints them: in 1024^i units, to one decimal.
+        ("3GB", "1", "2.7 GiB"),
+        ("2.5GiB", "2", "2.5 GiB"),
+        ("500 mb", "3", "476.8 MiB"),
+    ],
+)
+def test_duckdb_takes_the_duckdb_config_as_it_is(
+    memory_limit: str, threads: str, shown: str
+) -> None:
+    settings = load_settings({}, memory_limit=memory_limit, threads=threads)
+
+    with duckdb.connect(config=settings.duckdb_config) as con:
+        assert con.execute(
+            "select current_setting('memory_limit'), current_setting('threads')"
+        ).fetchone() == (shown, int(threads))
+
+
+def test_dbt_takes_duckdb_settings_from_the_variables_the_dbt_asset_exports() -> None:
+    profiles = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    dev = profiles["recall_warehouse"]["outputs"]["dev"]
+
+    assert dev["settings"]["memory_limit"] == "{{ env_var('RECALL_MEMORY_LIMIT', '3GB') }}"
+    assert dev["settings"]["threads"] == "{{ env_var('RECALL_THREADS', '2') }}"
+    assert "RECALL_DBT_THREADS" in dev["threads"]  # dbt's own threads: models at once
+
+
+@pytest.mark.parametrize(
+    ("verb", "option", "message"),
+    [
+        (["run"], ["--threads", "0"], "Error: --threads: 0 is not a whole number >= 1"),
+        (
+            ["backfill", "--start", "2026-01-01", "--end", "2026-01-02"],
+            ["--memory-limit", "50MB"],
+            "Error: --memory-limit: 50MB is below 100MB",
+        ),
+        (["replace", "a.csv", "b.csv"], ["--threads", "two"], "Error: --threads: 'two' is not"),
+    ],
+)
+def test_the_run_verbs_refuse_a_bad_duckdb_option_before_anything_runs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    verb: list[str],
+    option: list[str],
+    message: str,
+) -> None:
+    for name in ("RECALL_MEMORY_LIMIT", "RECALL_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+
+    result = CliRunner().invoke(main, [*verb, "--landing", str(tmp_path), *option])
+
+    assert result.exit_code == 2
+    assert result.output.startswith(message)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("out_of_memory", [True, False])
+def test_a_run_out_of_memory_tells_the_operator_how_to_give_duckdb_more(
+    tmp_path: Path, out_of_memory: bool
+) -> None:
+    # Here, not at the top: the runner imports the suites, which read the dbt models.
+    from orchestration.runner import RunOutcome
+
+    error = (
+        "Out of Memory Error: failed to allocate data of size 16.0 MiB (80.4 MiB/95.3 MiB used)"
+        if out_of_memory
+        else "Binder Error: column x not found"
+    )
+    outcome = RunOutcome(
+        success=False,
+        run_id="0123456789",
+        settings=load_settings({"RECALL_HOME": str(tmp_path)}, memory_limit="100MB"),
+        failures=[f"recall_dbt_models: Runtime Error in model stg_transactions\n  {error}"],
+    )
+
+    advice = (
+        "DuckDB ran out of memory at memory_limit=100MB: raise it with --memory-limit or "
+        "RECALL_MEMORY_LIMIT, or lower --threads"
+    )
+    assert (advice in outcome.format_failure().splitlines()) is out_of_memory

@@ -1,9 +1,17 @@
--- Published as int_transactions_converted builds it (SPEC §9 fct_transactions).
+-- Published as int_transactions_converted builds it (SPEC §9 fct_transactions); like it,
+-- a nightly build adds only the new facts (macro new_facts).
+{{ config(
+    materialized='incremental',
+    unique_key='transaction_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 with
 
 transactions as (
 
     select * from {{ ref('int_transactions_converted') }}
+    where {{ new_facts() }}
 
 ),
 

@@ -1,0 +1,26 @@
+{#
+    The filter of an incremental fact model. A nightly build sets two vars from what the last
+    build recorded (orchestration/transform/build_state.py):
+
+    - new_facts_loaded_after: the newest loaded_at the last build had, so every row loaded
+      since is taken;
+    - new_facts_occurred_from: the day before the last build's D (00:00 UTC), so every row the
+      last build left out as dated after its D is taken too: a local date is never more than
+      a day ahead of UTC, in any zone.
+
+    Rows taken again (dated on that last day) replace themselves through the model's unique
+    key. Both compare raw columns, so the filter runs before any conversion. Whatever else can
+    change a fact held already (vars, timezone, currency, rates, code, a replaced file, an
+    earlier D) makes the run a full rebuild, and a full build (or a dbt run without the vars)
+    filters nothing.
+#}
+{% macro new_facts(loaded_at='loaded_at', occurred_at='occurred_at') -%}
+    {%- set loaded_after = var('new_facts_loaded_after', none) -%}
+    {%- set occurred_from = var('new_facts_occurred_from', none) -%}
+    {%- if is_incremental() and loaded_after is not none and occurred_from is not none -%}
+        ({{ loaded_at }} > cast('{{ loaded_after }}' as {{ dbt.type_timestamp() }})
+        or {{ occurred_at }} >= cast('{{ occurred_from }}' as {{ dbt.type_timestamp() }}))
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,152 @@
+"""Nightly builds add the new facts to the last build and publish exactly what a full build
+of the same landing publishes; a var change rebuilds in full, and late data is counted where
+it belongs and said (orchestration/transform/build_state.py, macros/new_facts.sql)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+from integration_helpers import copy_home, differences
+
+from orchestration.runner import run_pipeline
+from orchestration.settings import Settings, load_settings
+from sample_data import generate
+from sample_data.delivery import deliver_days, landing_days
+
+pytestmark = pytest.mark.integration
+
+DAYS_DELIVERED_ONE_BY_ONE = 10
+
+
+def _build_how(home: Path) -> str:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute("select how from transform.build_state").fetchone()[0]
+
+
+def _run(settings: Settings, business_date: date):
+    with DagsterInstance.ephemeral() as instance:
+        outcome = run_pipeline(settings, instance=instance, business_date=business_date)
+    assert outcome.success, outcome.format_failure()
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def daily_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    landing = tmp_path_factory.mktemp("daily") / "landing"
+    generate(landing, customers=200, seed=12, daily_files=True)
+    return landing
+
+
+@pytest.fixture(scope="module")
+def day_by_day_home(
+    daily_landing: Path, tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path
+) -> tuple[Path, list[str]]:
+    """A home built in full up to 10 days before the end of the landing, then delivered and
+    run one day at a time through the nightly job; with how each nightly run built."""
+    home = tmp_path_factory.mktemp("day_by_day") / "home"
+    settings = Settings(home=home, landing_dir=home / "landing")
+    days = landing_days(daily_landing)
+    first, nightly = days[-DAYS_DELIVERED_ONE_BY_ONE - 1], days[-DAYS_DELIVERED_ONE_BY_ONE:]
+    deliver_days(daily_landing, settings.landing_dir, through=first)
+    _run(settings, first)
+    builds = []
+    for day in nightly:
+        deliver_days(daily_landing, settings.landing_dir, through=day)
+        _run(settings, day)
+        builds.append(_build_how(home))
+    return home, builds
+
+
+def _full_build(landing: Path, home: Path, business_date: date, **options) -> Path:
+    """A new home that builds ``landing`` in one run; its published file."""
+    shutil.copytree(landing, home / "landing")
+    settings = Settings(home=home, landing_dir=home / "landing", **options)
+    _run(settings, business_date)
+    assert _build_how(home).startswith("full rebuild: the first build")
+    return settings.published_path
+
+
+def test_day_by_day_nightly_runs_publish_what_one_full_build_publishes(
+    day_by_day_home: tuple[Path, list[str]], daily_landing: Path, tmp_path: Path
+) -> None:
+    home, builds = day_by_day_home
+    assert (
+        builds
+        == ["incremental: the facts that arrived since the last build are added"]
+        * DAYS_DELIVERED_ONE_BY_ONE
+    )
+    full = _full_build(home / "landing", tmp_path / "full", landing_days(daily_landing)[-1])
+
+    compared = differences(home / "published" / "recall.duckdb", full)
+    assert {table: (a, b) for table, (a, b, _) in compared.items() if a or b} == {}
+    assert compared["fct_transactions"][2] > 3_000
+
+
+def test_a_var_change_rebuilds_everything_under_the_new_threshold(
+    day_by_day_home: tuple[Path, list[str]], daily_landing: Path, tmp_path: Path
+) -> None:
+    home = copy_home(day_by_day_home[0], tmp_path / "home")
+    settings = load_settings(
+        {"RECALL_HOME": str(home), "RECALL_LANDING": str(home / "landing")},
+        var_options=["active_days=45"],
+    )
+    _run(settings, landing_days(daily_landing)[-1])
+
+    assert _build_how(home) == "full rebuild: the dbt vars changed (active_days default -> 45)"
+    with duckdb.connect(str(home / "published" / "recall.duckdb"), read_only=True) as con:
+        # R of 31..45 days was at risk under active_days 30; under 45 it is not, at D and at
+        # every month end of the history.
+        for table in ("customer_lifecycle", "customer_lifecycle_monthly"):
+            stages = dict(
+                con.execute(
+                    f"select stage = 'at_risk', count(*) from {table} "
+                    "where r_days between 31 and 45 group by all"
+                ).fetchall()
+            )
+            assert stages.get(True, 0) == 0, table
+            assert stages[False] > 0, table
+
+
+def test_late_data_inside_a_final_month_is_counted_where_it_belongs_and_said(
+    day_by_day_home: tuple[Path, list[str]], daily_landing: Path, tmp_path: Path
+) -> None:
+    home = copy_home(day_by_day_home[0], tmp_path / "home")
+    with duckdb.connect(str(home / "published" / "recall.duckdb"), read_only=True) as con:
+        # A customer without a transaction from 15 July to the month end, so the late
+        # purchase is their last one at that month end.
+        customer = con.execute(
+            "select customer_id from dim_customers where signup_date < '2026-06-01' "
+            "and customer_id not in (select customer_id from fct_transactions "
+            "where occurred_date between '2026-07-15' and '2026-07-31') "
+            "order by customer_id limit 1"
+        ).fetchone()[0]
+    late = home / "landing" / "transactions" / "transactions_late_2026-07-15.csv"
+    late.write_text(
+        "transaction_id,contact_id,occurred_at,kind,amount,currency,store_or_channel,category\n"
+        f"late-1,{customer},2026-07-15T12:00:00+00:00,purchase,123.45,USD,web,late\n",
+        encoding="utf-8",
+    )
+    last_day = landing_days(daily_landing)[-1]
+    settings = Settings(home=home, landing_dir=home / "landing")
+    outcome = _run(settings, last_day)
+
+    assert _build_how(home) == (
+        "incremental: the facts that arrived since the last build are added; late data: 1 "
+        f"transactions and 0 touches dated inside months final at {last_day} (from "
+        "2026-07-15); their figures are recomputed"
+    )
+    assert "late data: 1 transactions" in outcome.format_summary(seconds=0)
+    full = _full_build(home / "landing", tmp_path / "full", last_day)
+    compared = differences(home / "published" / "recall.duckdb", full)
+    assert {table: (a, b) for table, (a, b, _) in compared.items() if a or b} == {}
+    with duckdb.connect(str(full), read_only=True) as con:
+        assert con.execute(
+            "select r_days from customer_lifecycle_monthly "
+            "where customer_id = ? and month_end = '2026-07-31'",
+            [customer],
+        ).fetchone() == (16,)
