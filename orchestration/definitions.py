@@ -5,11 +5,23 @@ as asset checks) -> checks (volume and freshness gates, Great Expectations suite
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, colored_console_logger, define_asset_job
+from collections.abc import Iterator
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    InitResourceContext,
+    ResourceDefinition,
+    colored_console_logger,
+    define_asset_job,
+    in_process_executor,
+    resource,
+)
 from dagster_dbt import DbtCliResource
 
 from orchestration.checks.assets import GATE_CHECKS
 from orchestration.ingest.assets import landing_ingest
+from orchestration.lib.build_copy import hold_home
 from orchestration.publish.assets import published_warehouse
 from orchestration.run_output import PROGRESS_LOGGER, progress_logger
 from orchestration.schedules.nightly import nightly_job, nightly_schedule
@@ -27,6 +39,19 @@ recall_job = define_asset_job(
 )
 
 
+def recall_resource(settings: Settings) -> ResourceDefinition:
+    """The settings every asset and check takes (as ResourceParam[Settings]), given to a run
+    while it holds the home's run lock: a run launched from the UI, the schedule or a
+    backfill, and one ``recall run`` started beside it, never share the build copy."""
+
+    @resource(description="The warehouse settings; holds $RECALL_HOME/run.lock for the run.")
+    def recall(_context: InitResourceContext) -> Iterator[Settings]:
+        with hold_home(settings):
+            yield settings
+
+    return recall
+
+
 def build_definitions(settings: Settings) -> Definitions:
     nightly = nightly_job(settings)
     return Definitions(
@@ -38,9 +63,11 @@ def build_definitions(settings: Settings) -> Definitions:
         loggers={"console": colored_console_logger, PROGRESS_LOGGER: progress_logger},
         resources={
             "dbt": DbtCliResource(project_dir=recall_dbt_project, dbt_executable=DBT_EXECUTABLE),
-            # The settings themselves: every asset takes them as ResourceParam[Settings].
-            "recall": settings,
+            "recall": recall_resource(settings),
         },
+        # One process per run, steps one after the other (DuckDB has one writer per file),
+        # so the recall resource, and with it the run lock, lasts the whole run.
+        executor=in_process_executor,
     )
 
 

@@ -34,6 +34,11 @@ class RunLockedError(RuntimeError):
     """Another run holds the home directory."""
 
 
+# The homes whose run.lock this process holds (run_lock), so the run's own resource
+# (hold_home) knows the lock is taken already by the command that started the run.
+_HELD_HOMES: set[Path] = set()
+
+
 @contextmanager
 def run_lock(settings: Settings) -> Iterator[None]:
     """Hold ``$RECALL_HOME/run.lock`` for a run. The operating system drops the lock when the
@@ -47,10 +52,23 @@ def run_lock(settings: Settings) -> Iterator[None]:
                 f"Another recall run is using {settings.home} (it holds run.lock). Wait for it "
                 "to finish; two runs on one home would overwrite each other's build."
             ) from error
+        _HELD_HOMES.add(settings.home)
         try:
             yield
         finally:
+            _HELD_HOMES.discard(settings.home)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def hold_home(settings: Settings) -> Iterator[None]:
+    """The run lock for the whole of a Dagster run, however it was started: taken here for
+    a run the UI, the schedule or a backfill launched, and already held by ``recall run``."""
+    if settings.home in _HELD_HOMES:
+        yield
+        return
+    with run_lock(settings):
+        yield
 
 
 def _wal(path: Path) -> Path:

@@ -91,3 +91,78 @@ def test_dg_check_defs_loads_the_definitions(dbt_manifest: Path, tmp_path: Path)
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All definitions loaded successfully." in result.stdout
+
+
+def _lock_holder(home: Path) -> subprocess.Popen:
+    """Another process holding the home's run.lock, as a second recall run would."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time\n"
+            "handle = open(sys.argv[1], 'a')\n"
+            "fcntl.flock(handle, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(120)\n",
+            str(home / "run.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+def _lock_is_free(home: Path) -> bool:
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys\n"
+            "fcntl.flock(open(sys.argv[1], 'a'), fcntl.LOCK_EX | fcntl.LOCK_NB)\n",
+            str(home / "run.lock"),
+        ],
+        capture_output=True,
+    )
+    return probe.returncode == 0
+
+
+def test_a_run_launched_outside_recall_run_holds_the_run_lock(
+    dbt_manifest: Path, tmp_path: Path
+) -> None:
+    """Runs from the UI, the schedule or a backfill take the home's run lock for the whole
+    run (one process, the recall resource), as `recall run` does, so they never share a
+    build copy with another run."""
+    from dagster import DagsterEventType, DagsterInstance, build_resources
+
+    from orchestration.definitions import build_definitions, recall_resource
+    from orchestration.settings import Settings
+
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = Settings(home=home, landing_dir=home / "landing")
+    defs = build_definitions(settings)
+    for job in defs.resolve_all_job_defs():
+        assert job.executor_def.name == "in_process", job.name
+
+    with build_resources({"recall": recall_resource(settings)}) as resources:
+        assert resources.recall == settings
+        assert not _lock_is_free(home)
+    assert _lock_is_free(home)
+
+    holder = _lock_holder(home)
+    try:
+        with DagsterInstance.ephemeral() as instance:
+            result = defs.resolve_job_def("recall_warehouse").execute_in_process(
+                instance=instance, raise_on_error=False
+            )
+        assert not result.success
+        (failure,) = [
+            event.event_specific_data.error.to_string()
+            for event in result.all_events
+            if event.event_type == DagsterEventType.RESOURCE_INIT_FAILURE
+        ]
+        assert f"RunLockedError: Another recall run is using {home}" in failure
+    finally:
+        holder.kill()
+        holder.wait()

@@ -24,16 +24,19 @@ recent_customers as (
 
 ),
 
--- Distinct qualifying purchase dates (int_transactions_converted holds nothing after D):
--- several purchases on one day are one date, so they never add zero-day gaps.
+-- Distinct qualifying purchase dates (int_transactions_converted holds nothing after D) of
+-- the recent customers, the only ones whose rhythm is needed: several purchases on one day
+-- are one date, so they never add zero-day gaps.
 purchase_dates as (
 
     select distinct
-        customer_id,
-        occurred_date as purchase_date
+        transactions.customer_id,
+        transactions.occurred_date as purchase_date
 
     from transactions
-    where is_qualifying_purchase
+    inner join recent_customers
+        on transactions.customer_id = recent_customers.customer_id
+    where transactions.is_qualifying_purchase
 
 ),
 
