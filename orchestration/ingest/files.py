@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -275,6 +276,13 @@ def _content_kind(head: bytes) -> str | None:
     return "text"
 
 
+@cache
+def _footer_reader() -> duckdb.DuckDBPyConnection:
+    """One in-memory connection that reads Parquet footers for every file: opening one per
+    file costs more than the read (a daily landing has thousands of files)."""
+    return duckdb.connect()
+
+
 def _parquet_columns(file: LandingFile) -> tuple[str, ...]:
     head = _head(file)
     if not head.startswith(b"PAR1"):
@@ -294,7 +302,7 @@ def _parquet_columns(file: LandingFile) -> tuple[str, ...]:
             DELIVER_AGAIN,
         )
     try:
-        with duckdb.connect() as con:
+        with _footer_reader().cursor() as con:
             path = sql_literal(str(file.path))
             described = con.sql(f"describe select * from read_parquet({path})").fetchall()
             (rows,) = con.sql(
