@@ -29,7 +29,8 @@ from bench_pipeline import _step_seconds
 from dagster import DagsterInstance
 
 from orchestration.runner import run_pipeline
-from orchestration.settings import PROJECT_DIR, Settings
+from orchestration.settings import Settings
+from orchestration.transform.command import dbt_target
 from sample_data.delivery import deliver_days, landing_days
 
 SLOWEST_NODES = 12
@@ -44,17 +45,12 @@ def _peak_rss_mib() -> dict[str, int]:
     }
 
 
-def _dbt_node_seconds(since: float) -> dict[str, float]:
-    """The slowest nodes of the dbt invocation that wrote run_results.json after `since`."""
-    results = [
-        path
-        for path in (PROJECT_DIR / "target").glob("*/run_results.json")
-        if path.stat().st_mtime >= since
-    ]
-    if not results:
+def _dbt_node_seconds(settings: Settings, since: float) -> dict[str, float]:
+    """The slowest nodes of the home's last dbt build, when it ran after `since`."""
+    results = dbt_target(settings) / "run_results.json"
+    if not results.exists() or results.stat().st_mtime < since:
         return {}
-    latest = max(results, key=lambda path: path.stat().st_mtime)
-    nodes = json.loads(latest.read_text(encoding="utf-8"))["results"]
+    nodes = json.loads(results.read_text(encoding="utf-8"))["results"]
     timed = sorted(nodes, key=lambda node: node["execution_time"], reverse=True)
     return {
         node["unique_id"].split(".", 2)[-1]: round(node["execution_time"], 1)
@@ -73,7 +69,7 @@ def _timed_run(settings: Settings, instance: DagsterInstance, business_date) -> 
     return {
         "s": round(seconds, 1),
         "steps_s": {key: round(value, 1) for key, value in steps.items()},
-        "slowest_dbt_nodes_s": _dbt_node_seconds(started_wall),
+        "slowest_dbt_nodes_s": _dbt_node_seconds(settings, started_wall),
         "peak_rss_mib": _peak_rss_mib(),
     }
 

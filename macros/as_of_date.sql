@@ -1,7 +1,8 @@
 {#
     The as-of date D (SPEC §4): the business date a run describes. No mart uses data after D.
 
-    var('as_of_date') set (a scheduled run passes its partition date): that date.
+    var('as_of_date') set (a scheduled run passes its partition date, in the environment
+    variable RECALL_DBT_AS_OF_DATE: see orchestration/transform/command.py): that date.
     Otherwise: the latest transaction date in the reporting timezone.
 
     Models do not call this directly: int_as_of_date selects it once, and every model that
@@ -9,7 +10,7 @@
     pin D as an ordinary input.
 #}
 {% macro as_of_date() -%}
-    {%- set as_of = var('as_of_date', none) -%}
+    {%- set as_of = var('as_of_date', env_var('RECALL_DBT_AS_OF_DATE', '')) -%}
     {%- if as_of is not none and (as_of | string | trim) not in ('', 'none', 'None', 'null') -%}
         cast('{{ as_of | string | trim }}' as date)
     {%- else -%}

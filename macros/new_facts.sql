@@ -1,6 +1,7 @@
 {#
     The filter of an incremental fact model. A nightly build sets two vars from what the last
-    build recorded (orchestration/transform/build_state.py):
+    build recorded (orchestration/transform/build_state.py), in the environment variables of
+    orchestration/transform/command.py:
 
     - new_facts_loaded_after: the newest loaded_at the last build had, so every row loaded
       since is taken;
@@ -15,10 +16,10 @@
     filters nothing.
 #}
 {% macro new_facts(loaded_at='loaded_at', occurred_at='occurred_at') -%}
-    {%- set loaded_after = var('new_facts_loaded_after', none) -%}
-    {%- set occurred_from = var('new_facts_occurred_from', none) -%}
+    {%- set loaded_after = var('new_facts_loaded_after', env_var('RECALL_DBT_NEW_FACTS_LOADED_AFTER', '')) -%}
+    {%- set occurred_from = var('new_facts_occurred_from', env_var('RECALL_DBT_NEW_FACTS_OCCURRED_FROM', '')) -%}
     {#- The vars first: a unit test sets neither, and has no relation to ask is_incremental(). -#}
-    {%- if loaded_after is not none and occurred_from is not none and is_incremental() -%}
+    {%- if loaded_after and occurred_from and is_incremental() -%}
         ({{ loaded_at }} > cast('{{ loaded_after }}' as {{ dbt.type_timestamp() }})
         or {{ occurred_at }} >= cast('{{ occurred_from }}' as {{ dbt.type_timestamp() }}))
     {%- else -%}

@@ -17,7 +17,6 @@ from dagster import (
     in_process_executor,
     resource,
 )
-from dagster_dbt import DbtCliResource
 
 from orchestration.checks.assets import GATE_CHECKS
 from orchestration.ingest.assets import landing_ingest
@@ -27,7 +26,7 @@ from orchestration.run_output import PROGRESS_LOGGER, progress_logger
 from orchestration.schedules.nightly import nightly_job, nightly_schedule
 from orchestration.settings import Settings, load_settings
 from orchestration.transform.assets import recall_dbt_models
-from orchestration.transform.project import DBT_EXECUTABLE, recall_dbt_project
+from orchestration.transform.project import DBT_EXECUTABLE, RecallDbtCli, recall_dbt_project
 
 RECALL_JOB_NAME = "recall_warehouse"
 
@@ -62,7 +61,7 @@ def build_definitions(settings: Settings) -> Definitions:
         # recall run configures both; a run from the UI logs to the console alone.
         loggers={"console": colored_console_logger, PROGRESS_LOGGER: progress_logger},
         resources={
-            "dbt": DbtCliResource(project_dir=recall_dbt_project, dbt_executable=DBT_EXECUTABLE),
+            "dbt": RecallDbtCli(project_dir=recall_dbt_project, dbt_executable=DBT_EXECUTABLE),
             "recall": recall_resource(settings),
         },
         # One process per run, steps one after the other (DuckDB has one writer per file),

@@ -23,6 +23,9 @@ def _isolated_recall_home(
         "RECALL_DBT_THREADS",
         "RECALL_MEMORY_LIMIT",
         "RECALL_THREADS",
+        "RECALL_DBT_AS_OF_DATE",
+        "RECALL_DBT_NEW_FACTS_LOADED_AFTER",
+        "RECALL_DBT_NEW_FACTS_OCCURRED_FROM",
     ):
         monkeypatch.delenv(name, raising=False)
 

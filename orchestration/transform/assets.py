@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -17,7 +18,7 @@ from orchestration.lib.build_copy import check_build
 from orchestration.lib.business_date import settings_for_run
 from orchestration.settings import Settings
 from orchestration.transform.build_state import plan_build, record_build
-from orchestration.transform.command import dbt_build_args
+from orchestration.transform.command import dbt_build_args, dbt_build_env, dbt_target
 from orchestration.transform.project import recall_dbt_project
 
 
@@ -43,20 +44,8 @@ translator = LayerTranslator(DagsterDbtTranslatorSettings(enable_source_tests_as
 def recall_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, recall: ResourceParam[Settings]
 ) -> Iterator[Any]:
-    # profiles.yml locates the file dbt writes, this run's build copy, through
-    # RECALL_BUILD_DATABASE, and sets DuckDB's memory limit and threads from
-    # RECALL_MEMORY_LIMIT and RECALL_THREADS; dbt runs as a subprocess that inherits this
-    # environment.
     settings = settings_for_run(recall, context.run.tags)
-    duckdb_env = {
-        "RECALL_MEMORY_LIMIT": settings.memory_limit,
-        "RECALL_THREADS": str(settings.threads),
-    }
-    given_env = {name: os.environ.get(name) for name in duckdb_env}
-    os.environ["RECALL_HOME"] = str(settings.home)
     build = check_build(settings, context.run.run_id)
-    os.environ["RECALL_BUILD_DATABASE"] = str(build)
-    os.environ.update(duckdb_env)
     with duckdb.connect(str(build), read_only=True) as con:
         plan = plan_build(con, settings)
     context.log.info(
@@ -64,15 +53,37 @@ def recall_dbt_models(
         f"({settings.timezone}, {settings.currency}; DuckDB memory_limit="
         f"{settings.memory_limit}, threads={settings.threads}): {plan.describe()}"
     )
+    # dbt runs as a subprocess that inherits this environment. profiles.yml locates the file
+    # dbt writes, this run's build copy, through RECALL_BUILD_DATABASE, and sets DuckDB's
+    # memory limit and threads from RECALL_MEMORY_LIMIT and RECALL_THREADS.
+    run_env = {
+        "RECALL_HOME": str(settings.home),
+        "RECALL_BUILD_DATABASE": str(build),
+        "RECALL_MEMORY_LIMIT": settings.memory_limit,
+        "RECALL_THREADS": str(settings.threads),
+        **dbt_build_env(settings, plan),
+    }
+    with _environment(run_env):
+        # One target folder per home, kept from run to run, so dbt parses again only what
+        # changed since the last run (its partial_parse.msgpack); the run lock keeps it to one
+        # dbt at a time.
+        yield from dbt.cli(
+            dbt_build_args(settings, plan), context=context, target_path=dbt_target(settings)
+        ).stream()
+    with duckdb.connect(str(build)) as con:
+        record_build(con, settings, plan)
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Sets ``values`` in this process's environment and restores it afterwards, so anything
+    else that runs dbt in this process builds the working file again, with its own settings."""
+    given = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
-        yield from dbt.cli(dbt_build_args(settings, plan), context=context).stream()
-        with duckdb.connect(str(build)) as con:
-            record_build(con, settings, plan)
+        yield
     finally:
-        # Anything else that runs dbt in this process builds the working file again, with
-        # the DuckDB settings it had.
-        del os.environ["RECALL_BUILD_DATABASE"]
-        for name, value in given_env.items():
+        for name, value in given.items():
             if value is None:
                 os.environ.pop(name, None)
             else:

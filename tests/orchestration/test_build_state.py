@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.settings import load_settings
 from orchestration.transform.build_state import BuildPlan, last_final_month_end
-from orchestration.transform.command import dbt_build_args
+from orchestration.transform.command import dbt_build_args, dbt_build_env
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,7 @@ def test_the_last_final_month_end_follows_is_final(
     assert last_final_month_end(as_of_date, window) == final_through
 
 
-def test_an_incremental_build_passes_the_new_facts_vars_and_a_full_one_full_refresh() -> None:
+def test_an_incremental_build_passes_where_new_facts_start_and_a_full_one_full_refresh() -> None:
     settings = load_settings({}, as_of_date="2026-06-30")
     incremental = BuildPlan(
         full=False,
@@ -39,12 +39,11 @@ def test_an_incremental_build_passes_the_new_facts_vars_and_a_full_one_full_refr
     )
     args = dbt_build_args(settings, incremental)
     assert "--full-refresh" not in args
-    assert json.loads(args[4]) == {
-        "reporting_timezone": "UTC",
-        "reporting_currency": "USD",
-        "as_of_date": "2026-06-30",
-        "new_facts_loaded_after": "2026-07-01 02:00:00.123456",
-        "new_facts_occurred_from": "2026-06-28",
+    assert json.loads(args[4]) == {"reporting_timezone": "UTC", "reporting_currency": "USD"}
+    assert dbt_build_env(settings, incremental) == {
+        "RECALL_DBT_AS_OF_DATE": "2026-06-30",
+        "RECALL_DBT_NEW_FACTS_LOADED_AFTER": "2026-07-01 02:00:00.123456",
+        "RECALL_DBT_NEW_FACTS_OCCURRED_FROM": "2026-06-28",
     }
     full = BuildPlan(full=True, reasons=("the dbt vars changed (active_days default -> 45)",))
     assert dbt_build_args(settings, full)[-1] == "--full-refresh"

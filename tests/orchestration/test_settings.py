@@ -28,7 +28,7 @@ from orchestration.settings import (
     load_settings,
     vars_help,
 )
-from orchestration.transform.command import dbt_build_args, dbt_vars
+from orchestration.transform.command import dbt_build_args, dbt_build_env, dbt_vars
 
 ENV = {
     "RECALL_HOME": "/srv/recall",
@@ -158,11 +158,24 @@ def test_dbt_gets_the_reporting_settings_and_an_as_of_date_only_when_one_is_set(
     }
 
 
-def test_the_build_leaves_unit_tests_to_development_and_passes_the_vars_as_json() -> None:
-    args = dbt_build_args(load_settings({}, as_of_date="2026-06-30"))
+def test_the_build_leaves_unit_tests_to_development_and_passes_d_in_its_environment() -> None:
+    settings = load_settings({}, as_of_date="2026-06-30")
+    args = dbt_build_args(settings)
 
-    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
-    assert json.loads(args[4])["as_of_date"] == "2026-06-30"
+    # D changes from run to run: in --vars it would make dbt parse the whole project again.
+    assert args == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        '{"reporting_timezone": "UTC", "reporting_currency": "USD"}',
+    ]
+    assert dbt_build_env(settings) == {
+        "RECALL_DBT_AS_OF_DATE": "2026-06-30",
+        "RECALL_DBT_NEW_FACTS_LOADED_AFTER": "",
+        "RECALL_DBT_NEW_FACTS_OCCURRED_FROM": "",
+    }
+    assert dbt_build_env(load_settings({}))["RECALL_DBT_AS_OF_DATE"] == ""
 
 
 def test_an_as_of_date_after_today_is_refused_and_today_is_not() -> None:
@@ -552,6 +565,7 @@ def test_dbt_gets_every_var_set_besides_the_reporting_settings() -> None:
     }
 
     assert dbt_vars(settings) == expected
+    del expected["as_of_date"]
     assert json.loads(dbt_build_args(settings)[4]) == expected
 
 
