@@ -67,6 +67,7 @@ SUITES: list[Suite] = [
                 "is_email_opt_in": "boolean",
                 "is_push_opt_in": "boolean",
                 "is_phone_opt_in": "boolean",
+                "loaded_at": "timestamp",
             }
         ),
         not_null("is_sms_opt_in", "is_email_opt_in", "is_push_opt_in", "is_phone_opt_in"),

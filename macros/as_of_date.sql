@@ -10,8 +10,12 @@
     pin D as an ordinary input.
 #}
 {% macro as_of_date() -%}
-    {%- set as_of = var('as_of_date', env_var('RECALL_DBT_AS_OF_DATE', '')) -%}
-    {%- if as_of is not none and (as_of | string | trim) not in ('', 'none', 'None', 'null') -%}
+    {%- set from_env = env_var('RECALL_DBT_AS_OF_DATE', '') -%}
+    {%- set as_of = var('as_of_date') -%}
+    {%- if as_of is none or (as_of | string | trim) in ('', 'none', 'None', 'null') -%}
+        {%- set as_of = from_env -%}
+    {%- endif -%}
+    {%- if as_of | string | trim -%}
         cast('{{ as_of | string | trim }}' as date)
     {%- else -%}
         (select max(occurred_date) from {{ ref('stg_transactions') }})

@@ -26,6 +26,7 @@ def _isolated_recall_home(
         "RECALL_DBT_AS_OF_DATE",
         "RECALL_DBT_NEW_FACTS_LOADED_AFTER",
         "RECALL_DBT_NEW_FACTS_OCCURRED_FROM",
+        "RECALL_DBT_STATES_FROM",
     ):
         monkeypatch.delenv(name, raising=False)
 

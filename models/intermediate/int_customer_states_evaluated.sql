@@ -11,8 +11,16 @@
 --
 -- A table, not a view like the rest of the folder: both lifecycle marts, the recall steps and the
 -- tests read it, and recomputing it for each (about 16M rows at 1M customers) would multiply the
--- build time.
-{{ config(materialized='table') }}
+-- build time. Incremental: a nightly build evaluates only the dates the new data can change
+-- (macro states_from), whole dates at a time, since the scores rank every customer of a date;
+-- the last build's D goes when D moves on, unless it is a month end.
+{{ config(
+    materialized='incremental',
+    unique_key='evaluation_date',
+    incremental_strategy='delete+insert',
+    post_hook="delete from {{ this }} where evaluation_date not in "
+        ~ "(select evaluation_date from {{ ref('int_evaluation_dates_listed') }})",
+) }}
 {%- set value_window_days = var('value_window_days') | int %}
 
 with
@@ -32,6 +40,7 @@ customers as (
 evaluation_dates as (
 
     select * from {{ ref('int_evaluation_dates_listed') }}
+    where {{ states_from('evaluation_date') }}
 
 ),
 

@@ -23,7 +23,8 @@ renamed as (
         coalesce(sms_opt_in, false) as is_sms_opt_in,
         coalesce(email_opt_in, false) as is_email_opt_in,
         coalesce(push_opt_in, false) as is_push_opt_in,
-        coalesce(phone_opt_in, false) as is_phone_opt_in
+        coalesce(phone_opt_in, false) as is_phone_opt_in,
+        _loaded_at as loaded_at
 
     from source
 
@@ -49,7 +50,8 @@ final as (
         is_sms_opt_in,
         is_email_opt_in,
         is_push_opt_in,
-        is_phone_opt_in
+        is_phone_opt_in,
+        loaded_at
 
     from renamed
 

@@ -1,10 +1,12 @@
 """Whether a dbt build may add to the last one, or must rebuild everything.
 
-The incremental models (the transaction facts, ``macros/new_facts.sql``) add only the facts
-that arrived since the last build. That is right only while everything else they were built
-from is unchanged. So each successful build records, in the build copy, what it was built
-from (``transform.build_state``); the next build compares, and any difference makes it a
-full rebuild (``dbt build --full-refresh``), with the reasons in the log and the summary:
+The incremental models add only the facts that arrived since the last build (the
+transaction facts, ``macros/new_facts.sql``), and evaluate customer state again only from
+the earliest date the new data can change (``macros/states_from.sql``). That is right only
+while everything else they were built from is unchanged. So each successful build records,
+in the build copy, what it was built from (``transform.build_state``); the next build
+compares, and any difference makes it a full rebuild (``dbt build --full-refresh``), with
+the reasons in the log and the summary:
 
 - the first build of a warehouse;
 - the dbt vars (reporting timezone and currency included);
@@ -14,8 +16,9 @@ full rebuild (``dbt build --full-refresh``), with the reasons in the log and the
   incrementally);
 - an as-of date before the last build's (facts after it must go).
 
-Every model downstream of the facts is a table rebuilt on every run, so late data, a fact
-dated inside a month already final, is counted wherever it belongs; the build says so.
+Late data, a fact dated inside a month already final, moves the states' start back to its
+date, and every other model downstream of the facts is a table rebuilt on every run, so it
+is counted wherever it belongs; the build says so.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class BuildPlan:
     facts_loaded_after: str | None = None
     facts_occurred_from: date | None = None
     late_facts: str | None = None  # facts dated inside months already final, if any
+    # Macro states_from's var: customer state is evaluated again from this date on.
+    states_from: date | None = None
 
     @property
     def dbt_vars(self) -> dict[str, str]:
@@ -62,12 +67,16 @@ class BuildPlan:
         return {
             "new_facts_loaded_after": str(self.facts_loaded_after),
             "new_facts_occurred_from": str(self.facts_occurred_from),
+            "lifecycle_states_from": str(self.states_from),
         }
 
     def describe(self) -> str:
         if self.full:
             return "full rebuild: " + "; ".join(self.reasons)
-        text = "incremental: the facts that arrived since the last build are added"
+        text = (
+            "incremental: the facts that arrived since the last build are added, and customer "
+            f"states evaluated again from {self.states_from}"
+        )
         return f"{text}; {self.late_facts}" if self.late_facts else text
 
 
@@ -154,7 +163,39 @@ def plan_build(con: duckdb.DuckDBPyConnection, settings: Settings) -> BuildPlan:
         facts_loaded_after=inputs["facts_loaded_through"],
         facts_occurred_from=as_of_date - timedelta(days=1),
         late_facts=_late_facts(con, settings, inputs, as_of_date),
+        states_from=states_changed_from(con, inputs["facts_loaded_through"], as_of_date),
     )
+
+
+def states_changed_from(con: duckdb.DuckDBPyConnection, since: str, as_of_date: date) -> date:
+    """The earliest date whose customer states the data loaded since the last build can
+    change: that build's D (D moves on, and the facts dated after it arrive now), the earliest
+    new transaction, and the signup dates, old and new, of every customer whose signup may
+    differ: a contact version loaded since, or dated after that D (it may now be the version
+    valid at D), with a signup date other than the last build's."""
+    return con.execute(
+        """
+        select least(
+            ?,
+            (
+                select min(occurred_date) from staging.stg_transactions
+                where loaded_at > cast(? as timestamp)
+            ),
+            (
+                select min(
+                    least(versions.signup_date, coalesce(built.signup_date, versions.signup_date))
+                )
+                from staging.stg_contacts as versions
+                left join intermediate.int_customer_records_selected as built
+                    on versions.customer_id = built.customer_id
+                where
+                    (versions.loaded_at > cast(? as timestamp) or versions.updated_date > ?)
+                    and versions.signup_date is distinct from built.signup_date
+            )
+        )
+        """,
+        [as_of_date, since, since, as_of_date],
+    ).fetchone()[0]
 
 
 def last_final_month_end(as_of_date: date, attribution_window_days: int) -> date:

@@ -1,6 +1,7 @@
 """Nightly builds add the new facts to the last build and publish exactly what a full build
 of the same landing publishes; a var change rebuilds in full, and late data is counted where
-it belongs and said (orchestration/transform/build_state.py, macros/new_facts.sql)."""
+it belongs and said (orchestration/transform/build_state.py, macros/new_facts.sql,
+macros/states_from.sql)."""
 
 from __future__ import annotations
 
@@ -75,11 +76,13 @@ def test_day_by_day_nightly_runs_publish_what_one_full_build_publishes(
     day_by_day_home: tuple[Path, list[str]], daily_landing: Path, tmp_path: Path
 ) -> None:
     home, builds = day_by_day_home
-    assert (
-        builds
-        == ["incremental: the facts that arrived since the last build are added"]
-        * DAYS_DELIVERED_ONE_BY_ONE
-    )
+    # Each night evaluates customer state again from the last night's D: nothing earlier moved.
+    last_nights = landing_days(daily_landing)[-DAYS_DELIVERED_ONE_BY_ONE - 1 : -1]
+    assert builds == [
+        "incremental: the facts that arrived since the last build are added, and customer "
+        f"states evaluated again from {last_night}"
+        for last_night in last_nights
+    ]
     full = _full_build(home / "landing", tmp_path / "full", landing_days(daily_landing)[-1])
 
     compared = differences(home / "published" / "recall.duckdb", full)
@@ -136,7 +139,8 @@ def test_late_data_inside_a_final_month_is_counted_where_it_belongs_and_said(
     outcome = _run(settings, last_day)
 
     assert _build_how(home) == (
-        "incremental: the facts that arrived since the last build are added; late data: 1 "
+        "incremental: the facts that arrived since the last build are added, and customer "
+        "states evaluated again from 2026-07-15; late data: 1 "
         f"transactions and 0 touches dated inside months final at {last_day} (from "
         "2026-07-15); their figures are recomputed"
     )

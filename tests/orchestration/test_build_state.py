@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import duckdb
 import pytest
 
 from orchestration.settings import load_settings
-from orchestration.transform.build_state import BuildPlan, last_final_month_end
+from orchestration.transform.build_state import BuildPlan, last_final_month_end, states_changed_from
 from orchestration.transform.command import dbt_build_args, dbt_build_env
 
 
@@ -36,6 +37,7 @@ def test_an_incremental_build_passes_where_new_facts_start_and_a_full_one_full_r
         full=False,
         facts_loaded_after="2026-07-01 02:00:00.123456",
         facts_occurred_from=date(2026, 6, 28),
+        states_from=date(2026, 6, 27),
     )
     args = dbt_build_args(settings, incremental)
     assert "--full-refresh" not in args
@@ -44,7 +46,108 @@ def test_an_incremental_build_passes_where_new_facts_start_and_a_full_one_full_r
         "RECALL_DBT_AS_OF_DATE": "2026-06-30",
         "RECALL_DBT_NEW_FACTS_LOADED_AFTER": "2026-07-01 02:00:00.123456",
         "RECALL_DBT_NEW_FACTS_OCCURRED_FROM": "2026-06-28",
+        "RECALL_DBT_STATES_FROM": "2026-06-27",
     }
+    assert incremental.describe() == (
+        "incremental: the facts that arrived since the last build are added, and customer "
+        "states evaluated again from 2026-06-27"
+    )
     full = BuildPlan(full=True, reasons=("the dbt vars changed (active_days default -> 45)",))
     assert dbt_build_args(settings, full)[-1] == "--full-refresh"
     assert full.describe() == "full rebuild: the dbt vars changed (active_days default -> 45)"
+
+
+LAST_D = date(2026, 6, 30)
+LAST_LOAD = "2026-07-01 02:00:00"
+
+
+def _last_build(con: duckdb.DuckDBPyConnection) -> None:
+    """The relations states_changed_from reads, as a last build as of 2026-06-30 left them:
+    c1 and c2 signed up, one purchase loaded with that build."""
+    con.execute("create schema staging")
+    con.execute("create schema intermediate")
+    con.execute("create table staging.stg_transactions (occurred_date date, loaded_at timestamp)")
+    con.execute(f"insert into staging.stg_transactions values ('2026-06-30', '{LAST_LOAD}')")
+    con.execute(
+        "create table staging.stg_contacts (customer_id varchar, signup_date date, "
+        "updated_date date, loaded_at timestamp)"
+    )
+    con.execute(
+        "insert into staging.stg_contacts values "
+        f"('c1', '2025-01-10', '2025-01-10', '{LAST_LOAD}'), "
+        f"('c2', '2025-03-01', '2025-03-01', '{LAST_LOAD}')"
+    )
+    con.execute(
+        "create table intermediate.int_customer_records_selected as "
+        "select customer_id, signup_date from staging.stg_contacts"
+    )
+
+
+@pytest.mark.parametrize(
+    ("new_rows", "states_from"),
+    [
+        # Nothing new: the last D, which moves on.
+        ([], LAST_D),
+        # A purchase that arrived late, dated before the last D.
+        (
+            ["insert into staging.stg_transactions values ('2026-06-12', '2026-07-02')"],
+            date(2026, 6, 12),
+        ),
+        # A new customer who signed up after the last D: from D.
+        (
+            [
+                "insert into staging.stg_contacts values ('c3', '2026-07-01', '2026-07-01', "
+                "'2026-07-02')"
+            ],
+            LAST_D,
+        ),
+        # A new customer with an older signup.
+        (
+            [
+                "insert into staging.stg_contacts values ('c3', '2026-05-20', '2026-07-01', "
+                "'2026-07-02')"
+            ],
+            date(2026, 5, 20),
+        ),
+        # A new version of c1 with the same signup: nothing earlier changes.
+        (
+            [
+                "insert into staging.stg_contacts values ('c1', '2025-01-10', '2026-07-01', "
+                "'2026-07-02')"
+            ],
+            LAST_D,
+        ),
+        # A new version of c2 that moves its signup later: from the old signup.
+        (
+            [
+                "insert into staging.stg_contacts values ('c2', '2025-09-01', '2026-07-01', "
+                "'2026-07-02')"
+            ],
+            date(2025, 3, 1),
+        ),
+        # A version loaded before, dated after the last D: it may be valid at the new D.
+        (
+            [
+                "insert into staging.stg_contacts values ('c1', '2024-12-24', '2026-07-01', "
+                f"'{LAST_LOAD}')"
+            ],
+            date(2024, 12, 24),
+        ),
+        # The same, dated on the last D: the last build used it already.
+        (
+            [
+                "insert into staging.stg_contacts values ('c1', '2024-12-24', '2026-06-30', "
+                f"'{LAST_LOAD}')"
+            ],
+            LAST_D,
+        ),
+    ],
+)
+def test_customer_states_are_evaluated_again_from_the_earliest_date_new_data_can_change(
+    new_rows: list[str], states_from: date
+) -> None:
+    with duckdb.connect() as con:
+        _last_build(con)
+        for statement in new_rows:
+            con.execute(statement)
+        assert states_changed_from(con, LAST_LOAD, LAST_D) == states_from

@@ -174,6 +174,7 @@ def test_the_build_leaves_unit_tests_to_development_and_passes_d_in_its_environm
         "RECALL_DBT_AS_OF_DATE": "2026-06-30",
         "RECALL_DBT_NEW_FACTS_LOADED_AFTER": "",
         "RECALL_DBT_NEW_FACTS_OCCURRED_FROM": "",
+        "RECALL_DBT_STATES_FROM": "",
     }
     assert dbt_build_env(load_settings({}))["RECALL_DBT_AS_OF_DATE"] == ""
 

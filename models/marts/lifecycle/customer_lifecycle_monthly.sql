@@ -1,10 +1,18 @@
 -- Every customer at every month end on or before D, from the month end on or after signup
--- (SPEC §5.1): D's own month only when D is its last day.
+-- (SPEC §5.1): D's own month only when D is its last day. Incremental like
+-- int_customer_states_evaluated: a nightly build replaces the month ends it evaluated again.
+{{ config(
+    materialized='incremental',
+    unique_key='month_end',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 with
 
 customer_states as (
 
     select * from {{ ref('int_customer_states_evaluated') }}
+    where {{ states_from('evaluation_date') }}
 
 ),
 
