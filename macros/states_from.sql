@@ -1,16 +1,22 @@
 {#
-    The filter of an incremental model of customer state by evaluation date: the dates on or
-    after the earliest date the new data can change (var lifecycle_states_from; a nightly
-    build sets it, in the environment variable of orchestration/transform/command.py, from
-    orchestration/transform/build_state.py). That is the last build's D at the latest: D
-    moves, and the facts dated after the last D arrive now. The states of every earlier date
-    stand as the last build left them. A full build (or a dbt run without the var) keeps
-    every date.
+    Where a nightly build evaluates customer state again: the earliest date the new data can
+    change (var lifecycle_states_from; a nightly build sets it, in the environment variable of
+    orchestration/transform/command.py, from orchestration/transform/build_state.py). That is
+    the last build's D at the latest: D moves, and the facts dated after the last D arrive
+    now. The states of every earlier date stand as the last build left them.
+
+    lifecycle_states_from() is that date, or none for a full build (or a dbt run without the
+    var): then every date is evaluated. states_from(column) is the filter on a date column.
 #}
-{% macro states_from(evaluation_date) -%}
+{% macro lifecycle_states_from() -%}
     {%- set states_from = var('lifecycle_states_from', env_var('RECALL_DBT_STATES_FROM', '')) -%}
     {#- The var first: a unit test sets none, and has no relation to ask is_incremental(). -#}
-    {%- if states_from and is_incremental() -%}
+    {{- return(states_from if states_from and is_incremental() else none) -}}
+{%- endmacro %}
+
+{% macro states_from(evaluation_date) -%}
+    {%- set states_from = lifecycle_states_from() -%}
+    {%- if states_from -%}
         {{ evaluation_date }} >= cast('{{ states_from }}' as date)
     {%- else -%}
         true

@@ -13,7 +13,9 @@
 -- tests read it, and recomputing it for each (about 16M rows at 1M customers) would multiply the
 -- build time. Incremental: a nightly build evaluates only the dates the new data can change
 -- (macro states_from), whole dates at a time, since the scores rank every customer of a date;
--- the last build's D goes when D moves on, unless it is a month end.
+-- the last build's D goes when D moves on, unless it is a month end. When those dates start at
+-- the last build's D, a customer without new transactions is in the same state as there (the
+-- same purchases count), so only the customers with new transactions go through the windows.
 {{ config(
     materialized='incremental',
     unique_key='evaluation_date',
@@ -22,6 +24,7 @@
         ~ "(select evaluation_date from {{ ref('int_evaluation_dates_listed') }})",
 ) }}
 {%- set value_window_days = var('value_window_days') | int %}
+{%- set evaluated_from = lifecycle_states_from() %}
 
 with
 
@@ -50,6 +53,56 @@ as_of as (
 
 ),
 
+{% if evaluated_from %}
+-- A nightly build: every customer's state at the last build's D.
+last_states as (
+
+    select * from {{ this }}
+    where is_as_of_date
+
+),
+
+-- Customers whose state at D cannot be the last one: new transactions, absent at the last D,
+-- or all of them when the dates to evaluate start before the last D.
+recomputed_customers as (
+
+    select customer_id from transactions
+    where {{ new_facts() }}
+
+    union
+
+    select customers.customer_id
+    from customers
+    where
+        customers.customer_id not in (select last_states.customer_id from last_states)
+        or cast('{{ evaluated_from }}' as date)
+        < (select min(last_states.evaluation_date) from last_states)
+
+),
+
+carried_intervals as (
+
+    select
+        last_states.customer_id,
+        greatest(
+            coalesce(last_states.last_purchase_date, customers.signup_date), customers.signup_date
+        ) as valid_from,
+        cast({{ dbt.dateadd('day', 1, 'as_of.as_of_date') }} as date) as valid_until,
+        last_states.first_purchase_date,
+        last_states.last_purchase_date,
+        last_states.latest_reactivation_date,
+        last_states.f_value,
+        last_states.m_value
+
+    from last_states
+    inner join customers
+        on last_states.customer_id = customers.customer_id
+    cross join as_of
+    where last_states.customer_id not in (select customer_id from recomputed_customers)
+
+),
+{% endif %}
+
 -- One row per customer and local date with a transaction (int_transactions_converted is cut at
 -- D). Customers absent as of D are left out, so they are never scored.
 customer_days as (
@@ -66,6 +119,9 @@ customer_days as (
     from transactions
     inner join customers
         on transactions.customer_id = customers.customer_id
+    {%- if evaluated_from %}
+    where transactions.customer_id in (select customer_id from recomputed_customers)
+    {%- endif %}
     group by
         transactions.customer_id,
         transactions.occurred_date
@@ -206,6 +262,9 @@ prospect_intervals as (
     left join first_purchases
         on customers.customer_id = first_purchases.customer_id
     cross join as_of
+    {%- if evaluated_from %}
+    where customers.customer_id in (select customer_id from recomputed_customers)
+    {%- endif %}
 
 ),
 
@@ -218,6 +277,13 @@ state_intervals as (
 
     select * from prospect_intervals
     where valid_from < valid_until
+
+    {%- if evaluated_from %}
+
+    union all
+
+    select * from carried_intervals
+    {%- endif %}
 
 ),
 
