@@ -187,6 +187,11 @@ def test_second_run_loads_nothing_new_and_publishes_the_same_tables(
         t: _query(settings.published_path, f"select count(*) from {t}")[0][0]
         for t in PUBLISHED_TABLES
     } == counts_before
+    # The home's dbt target folder keeps the last run's parse, and what changes between runs
+    # (D, where the new facts start) is no --vars change: dbt parses only what changed.
+    log = outcome.log_file.read_text(encoding="utf-8")
+    assert "Running with dbt=" in log
+    assert "Unable to do partial parsing" not in log
 
 
 def test_an_earlier_as_of_date_cuts_the_marts(settings: Settings, first_run) -> None:
