@@ -1,6 +1,9 @@
 """Publish: the marts of this run's build copy, once built and checked, swapped atomically
 into the BI file; then the build copy becomes the working file."""
 
+from pathlib import Path
+
+import duckdb
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -14,7 +17,51 @@ from orchestration.lib.build_copy import check_build, promote_build
 from orchestration.publish.bi_file import publish_marts
 from orchestration.settings import Settings
 from orchestration.transform.assets import mart_keys
+from orchestration.transform.build_state import built_incrementally
 from orchestration.transform.project import recall_dbt_project
+
+# The published facts a nightly build only adds to (build_state: nothing already built
+# changes), with their keys.
+APPENDED_FACTS = {"fct_transactions": "transaction_id"}
+PUBLICATION_TABLE = "publish.last_publication"
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def record_publication(build: Path, published: Path) -> None:
+    """Note in the build copy which BI file it published (its size and modification time)."""
+    size, modified = _stamp(published)
+    with duckdb.connect(str(build)) as con:
+        con.execute("create schema if not exists publish")
+        con.execute(
+            f"create or replace table {PUBLICATION_TABLE} "
+            "(size_bytes bigint not null, modified_ns bigint not null)"
+        )
+        con.execute(f"insert into {PUBLICATION_TABLE} values (?, ?)", [size, modified])
+
+
+def appended_tables(build: Path, published: Path) -> dict[str, str]:
+    """The tables this publication may add to rather than copy again: the facts, when this
+    build added to the last one and the BI file in place is the one that build's
+    predecessor published (not a file restored or left by a run killed before it finished)."""
+    if not published.exists():
+        return {}
+    with duckdb.connect(str(build), read_only=True) as con:
+        if (
+            not built_incrementally(con)
+            or not con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'publish' and table_name = 'last_publication'"
+            ).fetchone()[0]
+        ):
+            return {}
+        recorded = con.execute(
+            f"select size_bytes, modified_ns from {PUBLICATION_TABLE}"
+        ).fetchone()
+    return APPENDED_FACTS if recorded == _stamp(published) else {}
 
 
 @asset(
@@ -26,13 +73,20 @@ from orchestration.transform.project import recall_dbt_project
 def published_warehouse(
     context: AssetExecutionContext, recall: ResourceParam[Settings]
 ) -> MaterializeResult:
-    context.log.info(f"Publishing the checked marts to {recall.published_path}")
+    build = check_build(recall, context.run.run_id)
+    appended = appended_tables(build, recall.published_path)
+    context.log.info(
+        f"Publishing the checked marts to {recall.published_path}"
+        + (f" (adding the new rows of {', '.join(appended)})" if appended else "")
+    )
     result = publish_marts(
-        check_build(recall, context.run.run_id),
+        build,
         recall.published_path,
         manifest_path=recall_dbt_project.manifest_path,
         duckdb_config=recall.duckdb_config,
+        appended=appended,
     )
+    record_publication(build, recall.published_path)
     # After the BI file: a run killed in between publishes the same tables again next time.
     promote_build(recall)
     context.log.info(f"Published {len(result.row_counts)} tables to {result.path}")

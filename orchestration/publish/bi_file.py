@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -82,14 +83,24 @@ def publish_marts(
     manifest_path: Path | None = None,
     schema: str = MARTS_SCHEMA,
     duckdb_config: Mapping[str, str] | None = None,
+    appended: Mapping[str, str] | None = None,
 ) -> PublishResult:
     """Copy every table of ``schema`` in the warehouse into a new file and swap it in.
     ``duckdb_config`` is the run's DuckDB settings (``Settings.duckdb_config``); default:
-    DuckDB's own."""
+    DuckDB's own.
+
+    ``appended`` names the tables (with their key) that only gained rows since the
+    publication in place, which is this warehouse's last: the new file then starts as a copy
+    of it, and those tables get only the rows they lack, instead of every row again (20M
+    transactions at 1M customers). One whose columns or row count then differ from the
+    warehouse's is copied in full after all."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
     staging_path = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
     docs = _descriptions(manifest_path, schema)
+    appended = dict(appended or {}) if published_path.exists() else {}
     try:
+        if appended:
+            shutil.copyfile(published_path, staging_path)
         con = duckdb.connect(str(staging_path), config=dict(duckdb_config or {}))
         try:
             con.execute(f"attach {sql_literal(str(warehouse_path))} as warehouse (read_only)")
@@ -114,12 +125,18 @@ def publish_marts(
                     + ". Drop these columns from the marts; contact details belong only in "
                     "the outreach export."
                 )
+            for table in _published_tables(con):
+                if table not in appended or table not in tables:
+                    con.execute(f"drop table main.{sql_identifier(table)}")
+            con.execute("checkpoint")  # their space is reused by the copies below
             counts = {}
             for table in tables:
-                con.execute(
-                    f"create table main.{sql_identifier(table)} as "
-                    f"select * from warehouse.{sql_identifier(schema)}.{sql_identifier(table)}"
-                )
+                source = f"warehouse.{sql_identifier(schema)}.{sql_identifier(table)}"
+                if not (table in appended and _append_missing(con, table, source, appended[table])):
+                    con.execute(
+                        f"create or replace table main.{sql_identifier(table)} as "
+                        f"select * from {source}"
+                    )
                 if table in docs:
                     _comment(con, table, docs[table])
                 counts[table] = con.execute(
@@ -134,3 +151,37 @@ def publish_marts(
         staging_path.unlink(missing_ok=True)
         staging_path.with_name(staging_path.name + ".wal").unlink(missing_ok=True)
     return PublishResult(path=published_path, row_counts=counts)
+
+
+def _published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of the file being written (named after it, not ``main``)."""
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = current_database() and schema_name = 'main'"
+        ).fetchall()
+    ]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(f"describe {relation}").fetchall()]
+
+
+def _append_missing(con: duckdb.DuckDBPyConnection, table: str, source: str, key: str) -> bool:
+    """Add to the published ``table`` the rows of ``source`` whose ``key`` it lacks; False
+    when that cannot make the two equal (another shape, or rows the warehouse does not hold),
+    and the table is to be copied in full."""
+    target = f"main.{sql_identifier(table)}"
+    if table not in _published_tables(con) or _columns(con, target) != _columns(con, source):
+        return False
+    column = sql_identifier(key)
+    con.execute(
+        f"insert into {target} select * from {source} "
+        f"where {column} not in (select {column} from {target})"
+    )
+    published, built = (
+        con.execute(f"select count(*) from {relation}").fetchone()[0]
+        for relation in (target, source)
+    )
+    return published == built

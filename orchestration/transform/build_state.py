@@ -244,17 +244,26 @@ def record_build(con: duckdb.DuckDBPyConnection, settings: Settings, plan: Build
     con.execute(
         f"create or replace table {STATE_TABLE} ("
         "inputs varchar not null, as_of_date date, built_at timestamp not null, "
-        "how varchar not null)"
+        "how varchar not null, is_full boolean not null)"
     )
     con.execute(
-        f"insert into {STATE_TABLE} values (?, ?, ?, ?)",
+        f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?)",
         [
             json.dumps(build_inputs(con, settings), sort_keys=True),
             as_of_date,
             datetime.now(UTC).replace(tzinfo=None),
             plan.describe(),
+            plan.full,
         ],
     )
+
+
+def built_incrementally(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the build in ``con`` added to the one before it: its published facts are
+    those of the last publication plus new ones, none changed."""
+    if _last_build(con) is None:
+        return False
+    return not con.execute(f"select is_full from {STATE_TABLE}").fetchone()[0]
 
 
 def last_build_description(con: duckdb.DuckDBPyConnection) -> str | None:

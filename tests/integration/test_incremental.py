@@ -46,7 +46,7 @@ def daily_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def day_by_day_home(
     daily_landing: Path, tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path
-) -> tuple[Path, list[str]]:
+) -> tuple[Path, list[tuple[str, bool]]]:
     """A home built in full up to 10 days before the end of the landing, then delivered and
     run one day at a time through the nightly job; with how each nightly run built."""
     home = tmp_path_factory.mktemp("day_by_day") / "home"
@@ -58,8 +58,9 @@ def day_by_day_home(
     builds = []
     for day in nightly:
         deliver_days(daily_landing, settings.landing_dir, through=day)
-        _run(settings, day)
-        builds.append(_build_how(home))
+        outcome = _run(settings, day)
+        published = outcome.log_file.read_text(encoding="utf-8")
+        builds.append((_build_how(home), "adding the new rows of fct_transactions" in published))
     return home, builds
 
 
@@ -73,14 +74,18 @@ def _full_build(landing: Path, home: Path, business_date: date, **options) -> Pa
 
 
 def test_day_by_day_nightly_runs_publish_what_one_full_build_publishes(
-    day_by_day_home: tuple[Path, list[str]], daily_landing: Path, tmp_path: Path
+    day_by_day_home: tuple[Path, list[tuple[str, bool]]], daily_landing: Path, tmp_path: Path
 ) -> None:
     home, builds = day_by_day_home
-    # Each night evaluates customer state again from the last night's D: nothing earlier moved.
+    # Each night evaluates customer state again from the last night's D (nothing earlier
+    # moved), and publishes the transactions by adding the new ones to the BI file.
     last_nights = landing_days(daily_landing)[-DAYS_DELIVERED_ONE_BY_ONE - 1 : -1]
     assert builds == [
-        "incremental: the facts that arrived since the last build are added, and customer "
-        f"states evaluated again from {last_night}"
+        (
+            "incremental: the facts that arrived since the last build are added, and customer "
+            f"states evaluated again from {last_night}",
+            True,
+        )
         for last_night in last_nights
     ]
     full = _full_build(home / "landing", tmp_path / "full", landing_days(daily_landing)[-1])
@@ -91,7 +96,7 @@ def test_day_by_day_nightly_runs_publish_what_one_full_build_publishes(
 
 
 def test_a_var_change_rebuilds_everything_under_the_new_threshold(
-    day_by_day_home: tuple[Path, list[str]], daily_landing: Path, tmp_path: Path
+    day_by_day_home: tuple[Path, list[tuple[str, bool]]], daily_landing: Path, tmp_path: Path
 ) -> None:
     home = copy_home(day_by_day_home[0], tmp_path / "home")
     settings = load_settings(
@@ -116,7 +121,7 @@ def test_a_var_change_rebuilds_everything_under_the_new_threshold(
 
 
 def test_late_data_inside_a_final_month_is_counted_where_it_belongs_and_said(
-    day_by_day_home: tuple[Path, list[str]], daily_landing: Path, tmp_path: Path
+    day_by_day_home: tuple[Path, list[tuple[str, bool]]], daily_landing: Path, tmp_path: Path
 ) -> None:
     home = copy_home(day_by_day_home[0], tmp_path / "home")
     with duckdb.connect(str(home / "published" / "recall.duckdb"), read_only=True) as con:

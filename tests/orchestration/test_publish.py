@@ -114,3 +114,57 @@ def test_table_and_column_descriptions_travel_with_the_tables(tmp_path: Path) ->
         assert con.execute(
             "select comment from duckdb_columns() where column_name = 'customer_id'"
         ).fetchone() == ("Source contact_id.",)
+
+
+def _facts(path: Path, ids: range, amount: str = "1.00", other_table: bool = True) -> Path:
+    """A warehouse whose marts hold facts ``ids`` and, unless told otherwise, one other table."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(
+            "create or replace table marts.fct_transactions as select 'T' || i as transaction_id, "
+            f"cast({amount} as decimal(18, 2)) as amount from range({ids.start}, {ids.stop}) t(i)"
+        )
+        con.execute("drop table if exists marts.dim_campaigns")
+        if other_table:
+            con.execute(f"create table marts.dim_campaigns as select {ids.stop} as campaigns")
+    return path
+
+
+def _published(path: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            table: con.execute(f"select * from {table} order by all").fetchall()
+            for (table,) in con.execute("show tables").fetchall()
+        }
+
+
+def test_an_appended_table_gets_only_its_new_rows_and_ends_equal_to_the_warehouse(
+    tmp_path: Path,
+) -> None:
+    published = tmp_path / "recall.duckdb"
+    publish_marts(_facts(tmp_path / "w.duckdb", range(3)), published)
+    # A published row the warehouse no longer holds would survive a blind append.
+    with duckdb.connect(str(published)) as con:
+        con.execute("update fct_transactions set amount = 9 where transaction_id = 'T0'")
+
+    warehouse = _facts(tmp_path / "w.duckdb", range(5))
+    result = publish_marts(warehouse, published, appended={"fct_transactions": "transaction_id"})
+
+    assert result.row_counts == {"dim_campaigns": 1, "fct_transactions": 5}
+    # Appending keeps what the BI file held (the edited T0): the caller appends only to the
+    # publication the last build made. The other table is copied again.
+    assert _published(published)["fct_transactions"][0] == ("T0", 9)
+    assert _published(published)["dim_campaigns"] == [(5,)]
+
+
+def test_an_appended_table_that_cannot_match_is_copied_in_full(tmp_path: Path) -> None:
+    published = tmp_path / "recall.duckdb"
+    publish_marts(_facts(tmp_path / "w.duckdb", range(5)), published)
+
+    # Fewer facts than published (T3, T4 gone), and no dim_campaigns any more.
+    warehouse = _facts(tmp_path / "w.duckdb", range(3), amount="2.00", other_table=False)
+    publish_marts(warehouse, published, appended={"fct_transactions": "transaction_id"})
+
+    assert _published(published) == {
+        "fct_transactions": [("T0", 2), ("T1", 2), ("T2", 2)],
+    }
