@@ -7,6 +7,7 @@ under ``$RECALL_HOME/dagster`` (runs, schedules, backfills). Their own logs go t
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -89,11 +90,39 @@ def _wait_until_up(url: str, processes: dict[str, subprocess.Popen], log_path: P
                 f"see {log_path}. Is the port taken? Choose another with --port."
             )
         try:
-            with urllib.request.urlopen(f"{url}/server_info", timeout=2):
+            if _definitions_loaded(url):
                 return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.5)
-    raise RuntimeError(f"The Dagster webserver did not answer at {url} in time; see {log_path}.")
+        except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError):
+            pass  # not answering yet, or answering before its GraphQL schema is up
+        time.sleep(0.5)
+    raise RuntimeError(
+        f"The Dagster webserver did not load the warehouse at {url} in time; see {log_path}."
+    )
+
+
+_LOCATIONS_QUERY = """
+{ workspaceOrError { ... on Workspace { locationEntries {
+    loadStatus
+    locationOrLoadError { __typename ... on PythonError { message } }
+} } } }
+"""
+
+
+def _definitions_loaded(url: str) -> bool:
+    """Whether the webserver answers and has loaded the warehouse's definitions, so the page
+    the URL opens shows them; raises RuntimeError when they failed to load."""
+    request = urllib.request.Request(
+        f"{url}/graphql",
+        data=json.dumps({"query": _LOCATIONS_QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        entries = json.load(response)["data"]["workspaceOrError"].get("locationEntries") or []
+    for entry in entries:
+        error = entry.get("locationOrLoadError") or {}
+        if error.get("__typename") == "PythonError":
+            raise RuntimeError(f"The warehouse definitions did not load: {error['message']}")
+    return bool(entries) and all(entry["loadStatus"] == "LOADED" for entry in entries)
 
 
 def _stop_all(processes) -> None:
