@@ -10,13 +10,9 @@
     pin D as an ordinary input.
 #}
 {% macro as_of_date() -%}
-    {%- set from_env = env_var('RECALL_DBT_AS_OF_DATE', '') -%}
-    {%- set as_of = var('as_of_date') -%}
-    {%- if as_of is none or (as_of | string | trim) in ('', 'none', 'None', 'null') -%}
-        {%- set as_of = from_env -%}
-    {%- endif -%}
-    {%- if as_of | string | trim -%}
-        cast('{{ as_of | string | trim }}' as date)
+    {%- set as_of = run_var('as_of_date', 'RECALL_DBT_AS_OF_DATE') -%}
+    {%- if as_of -%}
+        cast('{{ as_of }}' as date)
     {%- else -%}
         (select max(occurred_date) from {{ ref('stg_transactions') }})
     {%- endif -%}

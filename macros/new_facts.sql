@@ -16,8 +16,8 @@
     filters nothing.
 #}
 {% macro new_facts(loaded_at='loaded_at', occurred_at='occurred_at') -%}
-    {%- set loaded_after = var('new_facts_loaded_after', env_var('RECALL_DBT_NEW_FACTS_LOADED_AFTER', '')) -%}
-    {%- set occurred_from = var('new_facts_occurred_from', env_var('RECALL_DBT_NEW_FACTS_OCCURRED_FROM', '')) -%}
+    {%- set loaded_after = run_var('new_facts_loaded_after', 'RECALL_DBT_NEW_FACTS_LOADED_AFTER') -%}
+    {%- set occurred_from = run_var('new_facts_occurred_from', 'RECALL_DBT_NEW_FACTS_OCCURRED_FROM') -%}
     {#- The vars first: a unit test sets neither, and has no relation to ask is_incremental(). -#}
     {%- if loaded_after and occurred_from and is_incremental() -%}
         ({{ loaded_at }} > cast('{{ loaded_after }}' as {{ dbt.type_timestamp() }})

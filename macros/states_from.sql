@@ -9,7 +9,7 @@
     var): then every date is evaluated. states_from(column) is the filter on a date column.
 #}
 {% macro lifecycle_states_from() -%}
-    {%- set states_from = var('lifecycle_states_from', env_var('RECALL_DBT_STATES_FROM', '')) -%}
+    {%- set states_from = run_var('lifecycle_states_from', 'RECALL_DBT_STATES_FROM') -%}
     {#- The var first: a unit test sets none, and has no relation to ask is_incremental(). -#}
     {{- return(states_from if states_from and is_incremental() else none) -}}
 {%- endmacro %}

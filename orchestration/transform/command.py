@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 # What changes from one run to the next (D, and where a nightly build's new facts start)
 # reaches dbt in its environment, not in --vars: dbt parses the whole project again whenever
 # --vars change (about 3 s), but only the few files that read an environment variable when
-# that variable does. Macros as_of_date, new_facts and states_from read these; a var of the
-# same name, given to a dbt run by hand or in a unit test, wins.
+# that variable does. Macro run_var reads these (for as_of_date, new_facts and states_from);
+# a var of the same name, given to a dbt run by hand or in a unit test, wins.
 RUN_ENV = {
     "as_of_date": "RECALL_DBT_AS_OF_DATE",
     "new_facts_loaded_after": "RECALL_DBT_NEW_FACTS_LOADED_AFTER",
