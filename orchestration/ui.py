@@ -34,6 +34,7 @@ def serve(settings: Settings, host: str, port: int, say: Callable[[str], None]) 
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
     log_path = settings.logs_dir / f"ui-{datetime.now(UTC):%Y-%m-%dT%H%M%S}.log"
     url = f"http://{host}:{port}"
+    _create_storage()
     with log_path.open("a", encoding="utf-8") as log:
         processes = {
             "webserver": _start(["dagster-webserver", "-h", host, "-p", str(port)], log),
@@ -56,6 +57,19 @@ def serve(settings: Settings, host: str, port: int, say: Callable[[str], None]) 
         finally:
             _stop_all(processes.values())
     say("Dagster UI stopped.")
+
+
+def _create_storage() -> None:
+    """Create the instance's databases (runs, event log index, schedules) before the webserver
+    and the daemon start: on a new home both would create the same SQLite files at once, and
+    the one that loses finds two schema versions (alembic: "more than one head") and cannot
+    load the definitions."""
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        instance.get_runs(limit=1)
+        instance.event_log_storage.get_asset_records()
+        instance.schedule_storage.all_instigator_state()
 
 
 def _start(command: list[str], log) -> subprocess.Popen:
