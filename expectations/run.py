@@ -92,6 +92,7 @@ def validate(
     run_name: str | None = None,
     keep_runs: int = KEEP_RUNS,
     duckdb_config: Mapping[str, str] | None = None,
+    loaded_after: str | None = None,
 ) -> list[SuiteResult]:
     """Run ``suites`` (default: every suite) against the DuckDB file ``database_path``,
     opened read-only, store the results under ``gx_dir`` and rebuild the data docs once.
@@ -100,7 +101,9 @@ def validate(
     ``run_name`` labels the run in the data docs (e.g. the Dagster run id). Results of
     runs older than the last ``keep_runs`` are deleted, so the data docs stay fast.
     ``duckdb_config`` is the run's DuckDB settings (``Settings.duckdb_config``), for every
-    connection to the file, GX's too; default: DuckDB's own.
+    connection to the file, GX's too; default: DuckDB's own. ``loaded_after`` (a timestamp)
+    validates only the rows loaded after it, in the suites that know their new rows
+    (``Suite.new_rows``); default: every row.
     """
     # Imported here: the package imports this module, and importing GX takes seconds.
     from expectations import SUITES
@@ -117,7 +120,7 @@ def validate(
     results = {s.name: _missing_table_result(s) for s in suites if s.table in missing}
     if present:
         results |= _run_suites(
-            database_path, Path(gx_dir), present, vars, run_name, keep_runs, config
+            database_path, Path(gx_dir), present, vars, run_name, keep_runs, config, loaded_after
         )
     return [results[s.name] for s in suites]
 
@@ -130,6 +133,7 @@ def _run_suites(
     run_name: str | None,
     keep_runs: int,
     config: dict[str, str],
+    loaded_after: str | None,
 ) -> dict[str, SuiteResult]:
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
@@ -140,10 +144,11 @@ def _run_suites(
     context = _context(gx_dir)
     # Every suite has an asset, not just those of this call: the context keeps the validation
     # definitions of earlier calls, and GX refuses a checkpoint whose assets are gone.
-    everyone = {s.name: s for s in [*SUITES, *suites]}
-    datasource = _datasource(context, database_path, list(everyone.values()), config)
+    everyone = {s.name: s.batch_query() for s in SUITES}
+    everyone |= {s.name: s.batch_query(loaded_after) for s in suites}
+    datasource = _datasource(context, database_path, everyone, config)
     try:
-        definitions = [_definition(context, datasource, s, run_vars) for s in suites]
+        definitions = [_definition(context, datasource, s, run_vars, loaded_after) for s in suites]
         checkpoint = context.checkpoints.add_or_update(
             gx.Checkpoint(
                 name=CHECKPOINT,
@@ -224,9 +229,10 @@ def _context(gx_dir: Path) -> FileDataContext:
     return context
 
 
-def _datasource(context, database_path: Path, suites: Sequence[Suite], config: dict[str, str]):
-    """The warehouse as a GX SQL data source with one asset per suite, written to the
-    context's config in one save (adding assets one by one rewrites it for each).
+def _datasource(context, database_path: Path, queries: Mapping[str, str], config: dict[str, str]):
+    """The warehouse as a GX SQL data source with one asset per suite (name: its batch
+    query), written to the context's config in one save (adding assets one by one rewrites
+    it for each).
 
     Query assets (``select * from schema.table``), not table assets: one data source reads
     every schema, and a table asset's ``schema_name`` is deprecated in GX 1.x in favour of
@@ -238,24 +244,26 @@ def _datasource(context, database_path: Path, suites: Sequence[Suite], config: d
         kwargs={"connect_args": {"read_only": True, "config": config}},
         assets=[
             {
-                "name": s.name,
+                "name": name,
                 "type": "query",
-                "query": f"select * from {s.table}",
+                "query": query,
                 "batch_definitions": [{"name": BATCH}],
             }
-            for s in suites
+            for name, query in queries.items()
         ],
     )
 
 
-def _definition(context, datasource, suite: Suite, vars: Mapping[str, object]):
+def _definition(
+    context, datasource, suite: Suite, vars: Mapping[str, object], loaded_after: str | None
+):
     import great_expectations as gx
 
     batch = datasource.get_asset(suite.name).get_batch_definition(BATCH)
     gx_suite = context.suites.add_or_update(
         gx.ExpectationSuite(
             name=suite.name,
-            expectations=suite.expectations(vars),
+            expectations=suite.expectations(vars, loaded_after),
             meta={"layer": suite.layer, "description": suite.description},
         )
     )

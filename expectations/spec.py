@@ -9,6 +9,11 @@ failure show the key of the rows it found, not just their values.
 The helpers below name the checks; a suite module lists them. A query reads the suite's
 table as ``{table} as b`` and may name dbt vars as ``{var_name}``; it holds no literal
 braces (queries are formatted twice: vars here, GX's ``{batch}`` at validation).
+
+A suite whose table is only ever appended to (the raw tables) may be validated over its new
+rows alone (``Suite.new_rows``): the older rows passed the same checks when they arrived. Then
+``{table}`` holds only the new rows, and a check across rows that must also see the older
+ones (uniqueness) gives ``new_rows_query``, which reads the whole table as ``{whole_table}``.
 """
 
 from __future__ import annotations
@@ -42,12 +47,15 @@ class Check:
     show: tuple[str, ...] = ()
     query: str = ""
     column: str | None = None
+    new_rows_query: str = ""
 
     def __post_init__(self) -> None:
         if bool(self.where) == bool(self.query):
             raise ValueError(f"check {self.name!r}: give exactly one of where and query")
 
-    def sql(self, key: Sequence[str]) -> str:
+    def sql(self, key: Sequence[str], new_rows_only: bool = False) -> str:
+        if new_rows_only and self.new_rows_query:
+            return self.new_rows_query
         if self.query:
             return self.query
         shown = ", ".join(f"b.{c}" for c in dict.fromkeys((*key, *self.show)))
@@ -64,6 +72,9 @@ class Suite:
     key: tuple[str, ...]
     checks: tuple[Check, ...]
     description: str = ""
+    # A condition on a row ``b`` that holds for the rows loaded after ``{loaded_after}``
+    # (a timestamp), for a table only ever appended to; empty: always validated whole.
+    new_rows: str = ""
 
     def __post_init__(self) -> None:
         if self.layer not in LAYERS:
@@ -87,14 +98,30 @@ class Suite:
     def table_name(self) -> str:
         return self.table.split(".")[1]
 
-    def expectations(self, vars: Vars) -> list[UnexpectedRowsExpectation]:
-        """The GX expectations of this suite, with the vars its queries name filled in."""
+    def batch_query(self, loaded_after: str | None = None) -> str:
+        """The rows a validation reads: the new rows when ``loaded_after`` is given and the
+        suite knows its new rows, else the whole table."""
+        if loaded_after is None or not self.new_rows:
+            return f"select * from {self.table}"
+        condition = self.new_rows.format(
+            loaded_after=f"cast({sql_literal(loaded_after)} as timestamp)"
+        )
+        return f"select * from {self.table} as b where {condition}"
+
+    def expectations(
+        self, vars: Vars, loaded_after: str | None = None
+    ) -> list[UnexpectedRowsExpectation]:
+        """The GX expectations of this suite, with the vars its queries name filled in, for
+        the rows ``batch_query(loaded_after)`` reads."""
         # Imported here: importing GX takes seconds, and the suites are listed without it.
         import great_expectations.expectations as gxe
 
+        new_rows_only = loaded_after is not None and bool(self.new_rows)
         return [
             gxe.UnexpectedRowsExpectation(
-                unexpected_rows_query=render(check.sql(self.key), vars),
+                unexpected_rows_query=render(
+                    check.sql(self.key, new_rows_only), vars, whole_table=self.table
+                ),
                 description=check.name,
                 meta={"check": check.name, "column": check.column},
             )
@@ -102,8 +129,9 @@ class Suite:
         ]
 
 
-def render(query: str, vars: Vars) -> str:
-    """Fill ``{var}`` placeholders with SQL literals and ``{table}`` with GX's batch.
+def render(query: str, vars: Vars, whole_table: str | None = None) -> str:
+    """Fill ``{var}`` placeholders with SQL literals, ``{table}`` with GX's batch and
+    ``{whole_table}`` with the suite's table.
 
     GX substitutes ``{batch}`` with the table name or with an aliased subquery, depending
     on the query, so the table is always read through a subquery a check can alias.
@@ -113,6 +141,8 @@ def render(query: str, vars: Vars) -> str:
         raise ValueError(f"a check query cannot hold literal braces: {query}")
     values = {name: sql_value(value) for name, value in vars.items()}
     values["table"] = "(select * from {batch})"
+    if whole_table is not None:
+        values["whole_table"] = whole_table
     names = {f for _, f, _, _ in string.Formatter().parse(query) if f}
     missing = sorted(names - values.keys())
     if missing:
@@ -141,15 +171,21 @@ def not_null(*columns: str) -> tuple[Check, ...]:
 
 
 def unique(*columns: str) -> Check:
-    """No two rows share these columns (nulls aside); the sample shows each repeated key."""
+    """No two rows share these columns (nulls aside); the sample shows each repeated key.
+    Over new rows only, a new row's key must not repeat anywhere in the whole table."""
     cols = ", ".join(f"b.{c}" for c in columns)
     not_nulls = " and ".join(f"b.{c} is not null" for c in columns)
+    same_key = " and ".join(f"n.{c} = b.{c}" for c in columns)
     name = f"{columns[0]} is unique" if len(columns) == 1 else f"({', '.join(columns)}) is unique"
+    grouped = f"group by {cols} having count(*) > 1"
     return Check(
         name,
         query=(
-            f"select {cols}, count(*) as row_count from {{table}} as b where {not_nulls} "
-            f"group by {cols} having count(*) > 1"
+            f"select {cols}, count(*) as row_count from {{table}} as b where {not_nulls} {grouped}"
+        ),
+        new_rows_query=(
+            f"select {cols}, count(*) as row_count from {{whole_table}} as b where {not_nulls} "
+            f"and exists (select 1 from {{table}} as n where {same_key}) {grouped}"
         ),
         column=columns[0] if len(columns) == 1 else None,
     )
@@ -244,9 +280,10 @@ def suite(
     key: Sequence[str],
     *checks: Check | Iterable[Check],
     description: str = "",
+    new_rows: str = "",
 ) -> Suite:
     """A Suite from checks and groups of checks (``not_null`` returns a group)."""
     flat: list[Check] = []
     for item in checks:
         flat.extend([item] if isinstance(item, Check) else item)
-    return Suite(table, layer, tuple(key), tuple(flat), description)
+    return Suite(table, layer, tuple(key), tuple(flat), description, new_rows)

@@ -6,6 +6,11 @@
 --
 -- Shares are cut to the cent by cumulative rounding (macro cumulative_cent_share), so they add
 -- up to the total exactly.
+--
+-- A table, not a view: it is small, and as a view its data tests and each model that reads it
+-- ran it again.
+{{ config(materialized='table') }}
+
 with
 
 campaigns as (

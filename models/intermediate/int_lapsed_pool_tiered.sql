@@ -2,6 +2,11 @@
 -- customers dormant or lapsed at a month end, tiered by that month end's value_score and lapse
 -- band (SPEC §5.3, macro join_recall_tier), counted on the month that follows, per tier and over
 -- all tiers. A dormant or lapsed customer without a value score counts as tier `unscored`.
+--
+-- A table, not a view: it is small, and as a view its data tests and each model that reads it
+-- ran it again.
+{{ config(materialized='table') }}
+
 with
 
 customer_states as (

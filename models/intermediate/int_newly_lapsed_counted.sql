@@ -1,6 +1,11 @@
 -- Customers newly lapsed in each month (SPEC §6.1 newly_lapsed): in stage lapsed (not dormant) at
 -- the month's closing date (its month end, D standing in for the end of D's month) but not at the
 -- previous month end. Months without any are absent (zero).
+--
+-- A table, not a view: it is small, and as a view its data tests and each model that reads it
+-- ran it again.
+{{ config(materialized='table') }}
+
 with
 
 months as (

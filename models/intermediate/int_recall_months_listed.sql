@@ -5,6 +5,10 @@
 -- change the recall columns, and retention_is_final once the third calendar month after the month
 -- of that day has ended by D. recall_kpis_monthly has a grand-total row, and lapsed_pool_monthly
 -- a row, for each of these months.
+--
+-- A table, not a view: it is small, and as a view its data tests and each model that reads it
+-- ran it again.
+{{ config(materialized='table') }}
 {%- set window_days = var('attribution_window_days') | int %}
 
 with

@@ -3,6 +3,11 @@
 -- calendar month (reporting timezone) after the month of the recall purchase. Nothing after D
 -- exists, so the figures of a month still running can only grow; int_recall_months_listed says
 -- when they are final (retention_is_final).
+--
+-- A table, not a view: it is small, and as a view its data tests and each model that reads it
+-- ran it again.
+{{ config(materialized='table') }}
+
 with
 
 recall_touches as (

@@ -3,6 +3,11 @@
 -- the shares int_campaign_fixed_costs_allocated keeps without a touch_id, per month and campaign
 -- and per month over all campaigns. Months after D's month are kept; the KPI mart reports only
 -- its months.
+--
+-- A table, not a view: it is small, and as a view its data tests and each model that reads it
+-- ran it again.
+{{ config(materialized='table') }}
+
 with
 
 fixed_costs as (

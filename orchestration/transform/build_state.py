@@ -27,9 +27,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
+from orchestration.contract import SOURCES
 from orchestration.ingest.summary import REPLACED
 from orchestration.settings import PROJECT_DIR, VAR_DEFAULTS, Settings
 from orchestration.transform.command import dbt_vars
@@ -38,6 +40,8 @@ STATE_TABLE = "transform.build_state"
 # What decides the SQL dbt runs: a change to any of these files rebuilds everything.
 _CODE_FOLDERS = ("models", "macros", "seeds")
 _CODE_FILES = ("dbt_project.yml",)
+# What decides the raw suites' checks (the suites and the landing contract they derive from).
+_SUITE_PATHS = ("expectations", "orchestration/contract.py", "seeds/channels.csv")
 _INPUT_NAMES = {
     "vars": "the dbt vars",
     "code": "the models, macros or seeds",
@@ -82,10 +86,20 @@ class BuildPlan:
 
 def code_fingerprint() -> str:
     """A hash of every file that decides the SQL of the build."""
+    return _fingerprint((*_CODE_FILES, *_CODE_FOLDERS))
+
+
+def _fingerprint(names: tuple[str, ...]) -> str:
+    """A hash of these files, and of the files under these folders (Python caches aside)."""
     digest = hashlib.sha256()
-    paths = [PROJECT_DIR / name for name in _CODE_FILES]
-    for folder in _CODE_FOLDERS:
-        paths += sorted(p for p in (PROJECT_DIR / folder).rglob("*") if p.is_file())
+    paths: list[Path] = []
+    for name in names:
+        path = PROJECT_DIR / name
+        paths += (
+            sorted(p for p in path.rglob("*") if p.is_file() and p.suffix != ".pyc")
+            if path.is_dir()
+            else [path]
+        )
     for path in paths:
         digest.update(str(path.relative_to(PROJECT_DIR)).encode())
         digest.update(path.read_bytes())
@@ -106,13 +120,42 @@ def build_inputs(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str
         "select greatest((select max(_loaded_at) from raw.transactions), "
         "(select max(_loaded_at) from raw.recall_touches))"
     ).fetchone()[0]
+    raw_loaded_through = con.execute(
+        "select greatest("
+        + ", ".join(f"(select max(_loaded_at) from raw.{source.name})" for source in SOURCES)
+        + ")"
+    ).fetchone()[0]
     return {
         "vars": json.dumps(build_vars, sort_keys=True),
         "code": code_fingerprint(),
         "currency_rates": json.dumps([rates[0], rates[1], str(rates[2])]),
         "replaced_files": str(replaced),
         "facts_loaded_through": str(facts_loaded_through or "1900-01-01"),
+        # Not reasons to rebuild: what the raw suites validated before this build.
+        "raw_loaded_through": str(raw_loaded_through or "1900-01-01"),
+        "raw_suites": _fingerprint(_SUITE_PATHS),
     }
+
+
+def raw_validated_through(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The load time through which the raw tables in ``con`` (a build copy) were validated by
+    the last build, which passed the raw suites; rows loaded after it are new. None when they
+    must be validated whole: no build yet, other suites, or a replaced file since (its rows
+    left raw, so older rows may now reference a contact that is gone)."""
+    last = _last_build(con)
+    if last is None:
+        return None
+    inputs = last[0]
+    replaced = con.execute(
+        "select count(*) from ingest.load_manifest where status = ?", [REPLACED]
+    ).fetchone()[0]
+    if (
+        "raw_loaded_through" not in inputs
+        or inputs.get("raw_suites") != _fingerprint(_SUITE_PATHS)
+        or inputs.get("replaced_files") != str(replaced)
+    ):
+        return None
+    return inputs["raw_loaded_through"]
 
 
 def _last_build(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], date | None] | None:

@@ -9,8 +9,17 @@ from datetime import date
 import duckdb
 import pytest
 
+from orchestration.contract import SOURCES
+from orchestration.ingest.summary import REPLACED
 from orchestration.settings import load_settings
-from orchestration.transform.build_state import BuildPlan, last_final_month_end, states_changed_from
+from orchestration.transform import build_state
+from orchestration.transform.build_state import (
+    BuildPlan,
+    last_final_month_end,
+    raw_validated_through,
+    record_build,
+    states_changed_from,
+)
 from orchestration.transform.command import dbt_build_args, dbt_build_env
 
 
@@ -151,3 +160,38 @@ def test_customer_states_are_evaluated_again_from_the_earliest_date_new_data_can
         for statement in new_rows:
             con.execute(statement)
         assert states_changed_from(con, LAST_LOAD, LAST_D) == states_from
+
+
+def test_raw_rows_are_new_after_the_last_build_unless_a_file_was_replaced_or_the_suites_changed(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suites' code, as its fingerprint reads it.
+    suites = tmp_path / "suites.py"
+    suites.write_text("checks = 1\n")
+    fingerprint = build_state._fingerprint
+    monkeypatch.setattr(
+        build_state,
+        "_fingerprint",
+        lambda names: (
+            suites.read_text() if names == build_state._SUITE_PATHS else fingerprint(names)
+        ),
+    )
+    with duckdb.connect() as con:
+        for schema in ("raw", "ingest", "intermediate"):
+            con.execute(f"create schema {schema}")
+        for source in SOURCES:
+            con.execute(f"create table raw.{source.name} (_file_id integer, _loaded_at timestamp)")
+        con.execute("insert into raw.contacts values (1, '2026-07-01 02:00:00')")
+        con.execute("insert into raw.transactions values (2, '2026-07-01 02:00:05')")
+        con.execute("create table ingest.load_manifest (status varchar)")
+        con.execute(
+            "create table intermediate.int_as_of_date as select date '2026-06-30' as as_of_date"
+        )
+        assert raw_validated_through(con) is None  # no build yet: validate every row
+        record_build(con, load_settings({}), BuildPlan(full=True))
+        assert raw_validated_through(con) == "2026-07-01 02:00:05"
+        suites.write_text("checks = 2\n")
+        assert raw_validated_through(con) is None
+        suites.write_text("checks = 1\n")
+        con.execute("insert into ingest.load_manifest values (?)", [REPLACED])
+        assert raw_validated_through(con) is None

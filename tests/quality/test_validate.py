@@ -243,3 +243,40 @@ def test_raw_rows_ingest_should_have_refused_fail_with_their_landing_row(
             ],
         )
     }
+
+
+def test_over_new_rows_only_an_old_row_is_not_read_and_a_new_key_meets_every_row(
+    warehouse_copy, tmp_path: Path
+) -> None:
+    path = warehouse_copy(tmp_path / "db")
+    with duckdb.connect(str(path)) as con:
+        loaded_after, first, last = con.execute(
+            "select max(_loaded_at), min(transaction_id), max(transaction_id) from raw.transactions"
+        ).fetchone()
+        # An old row that breaks a rule: it passed when it arrived, so it is not read again.
+        con.execute("update raw.transactions set kind = 'gift' where transaction_id = ?", [first])
+        # Two new rows: one repeats the key of an old row, one has an unknown kind.
+        con.execute(
+            "insert into raw.transactions select 'T-new', contact_id, occurred_at, 'gift', "
+            "amount, currency, store_or_channel, category, _file_id, 999999, "
+            "_loaded_at + interval 1 hour, _row_hash from raw.transactions "
+            "where transaction_id = ?",
+            [last],
+        )
+        con.execute(
+            "insert into raw.transactions select transaction_id, contact_id, occurred_at, "
+            "kind, amount, currency, store_or_channel, category, _file_id, 999998, "
+            "_loaded_at + interval 1 hour, _row_hash from raw.transactions "
+            "where transaction_id = ?",
+            [last],
+        )
+    suite = [SUITES_BY_TABLE["raw.transactions"]]
+    [new_rows] = validate(path, tmp_path / "gx", suite, loaded_after=str(loaded_after))
+    failures = _failures(new_rows)
+    assert sorted(failures) == ["kind is one of purchase, refund", "transaction_id is unique"]
+    assert failures["transaction_id is unique"] == (1, [{"transaction_id": last, "row_count": 2}])
+    count, [row] = failures["kind is one of purchase, refund"]
+    assert (count, row["transaction_id"]) == (1, "T-new")
+    [whole] = validate(path, tmp_path / "gx", suite)
+    assert _failures(whole)["kind is one of purchase, refund"][0] == 2
+    assert _failures(whole)["transaction_id is unique"][0] == 1
