@@ -98,10 +98,13 @@ class Suite:
     def table_name(self) -> str:
         return self.table.split(".")[1]
 
+    def _reads_new_rows(self, loaded_after: str | None) -> bool:
+        return loaded_after is not None and bool(self.new_rows)
+
     def batch_query(self, loaded_after: str | None = None) -> str:
         """The rows a validation reads: the new rows when ``loaded_after`` is given and the
         suite knows its new rows, else the whole table."""
-        if loaded_after is None or not self.new_rows:
+        if not self._reads_new_rows(loaded_after):
             return f"select * from {self.table}"
         condition = self.new_rows.format(
             loaded_after=f"cast({sql_literal(loaded_after)} as timestamp)"
@@ -116,7 +119,7 @@ class Suite:
         # Imported here: importing GX takes seconds, and the suites are listed without it.
         import great_expectations.expectations as gxe
 
-        new_rows_only = loaded_after is not None and bool(self.new_rows)
+        new_rows_only = self._reads_new_rows(loaded_after)
         return [
             gxe.UnexpectedRowsExpectation(
                 unexpected_rows_query=render(

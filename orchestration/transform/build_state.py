@@ -106,6 +106,21 @@ def _fingerprint(names: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
+def _loaded_through(con: duckdb.DuckDBPyConnection) -> dict[str, datetime | None]:
+    """The latest load time of each raw table (None while empty), in one query."""
+    latest = con.execute(
+        "select "
+        + ", ".join(f"(select max(_loaded_at) from raw.{source.name})" for source in SOURCES)
+    ).fetchone()
+    return {source.name: at for source, at in zip(SOURCES, latest, strict=True)}
+
+
+def _replaced_files(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        "select count(*) from ingest.load_manifest where status = ?", [REPLACED]
+    ).fetchone()[0]
+
+
 def build_inputs(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
     """What a build of the warehouse in ``con`` with ``settings`` is built from, besides
     the facts it adds; the as-of date is compared on its own (it may move forward)."""
@@ -113,23 +128,21 @@ def build_inputs(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str
     rates = con.execute(
         "select count(*), max(_file_id), max(_loaded_at) from raw.currency_rates"
     ).fetchone()
-    replaced = con.execute(
-        "select count(*) from ingest.load_manifest where status = ?", [REPLACED]
-    ).fetchone()[0]
-    facts_loaded_through = con.execute(
-        "select greatest((select max(_loaded_at) from raw.transactions), "
-        "(select max(_loaded_at) from raw.recall_touches))"
-    ).fetchone()[0]
-    raw_loaded_through = con.execute(
-        "select greatest("
-        + ", ".join(f"(select max(_loaded_at) from raw.{source.name})" for source in SOURCES)
-        + ")"
-    ).fetchone()[0]
+    loaded_through = _loaded_through(con)
+    facts_loaded_through = max(
+        (
+            loaded_through[name]
+            for name in ("transactions", "recall_touches")
+            if loaded_through[name] is not None
+        ),
+        default=None,
+    )
+    raw_loaded_through = max((at for at in loaded_through.values() if at is not None), default=None)
     return {
         "vars": json.dumps(build_vars, sort_keys=True),
         "code": code_fingerprint(),
         "currency_rates": json.dumps([rates[0], rates[1], str(rates[2])]),
-        "replaced_files": str(replaced),
+        "replaced_files": str(_replaced_files(con)),
         "facts_loaded_through": str(facts_loaded_through or "1900-01-01"),
         # Not reasons to rebuild: what the raw suites validated before this build.
         "raw_loaded_through": str(raw_loaded_through or "1900-01-01"),
@@ -146,13 +159,10 @@ def raw_validated_through(con: duckdb.DuckDBPyConnection) -> str | None:
     if last is None:
         return None
     inputs = last[0]
-    replaced = con.execute(
-        "select count(*) from ingest.load_manifest where status = ?", [REPLACED]
-    ).fetchone()[0]
     if (
         "raw_loaded_through" not in inputs
         or inputs.get("raw_suites") != _fingerprint(_SUITE_PATHS)
-        or inputs.get("replaced_files") != str(replaced)
+        or inputs.get("replaced_files") != str(_replaced_files(con))
     ):
         return None
     return inputs["raw_loaded_through"]
