@@ -15,11 +15,12 @@
     earlier D) makes the run a full rebuild, and a full build (or a dbt run without the vars)
     filters nothing.
 #}
-{% macro new_facts(loaded_at='loaded_at', occurred_at='occurred_at') -%}
+{% macro new_facts(loaded_at='loaded_at', occurred_at='occurred_at', in_model=true) -%}
     {%- set loaded_after = run_var('new_facts_loaded_after', 'RECALL_DBT_NEW_FACTS_LOADED_AFTER') -%}
     {%- set occurred_from = run_var('new_facts_occurred_from', 'RECALL_DBT_NEW_FACTS_OCCURRED_FROM') -%}
-    {#- The vars first: a unit test sets neither, and has no relation to ask is_incremental(). -#}
-    {%- if loaded_after and occurred_from and is_incremental() -%}
+    {#- The vars first: a unit test sets neither, and has no relation to ask is_incremental().
+        A data test of the model (in_model false, macro rewritten_rows) has none either. -#}
+    {%- if loaded_after and occurred_from and (not in_model or is_incremental()) -%}
         ({{ loaded_at }} > cast('{{ loaded_after }}' as {{ dbt.type_timestamp() }})
         or {{ occurred_at }} >= cast('{{ occurred_from }}' as {{ dbt.type_timestamp() }}))
     {%- else -%}

@@ -22,6 +22,7 @@
     incremental_strategy='delete+insert',
     post_hook="delete from {{ this }} where evaluation_date not in "
         ~ "(select evaluation_date from {{ ref('int_evaluation_dates_listed') }})",
+    meta={'rewritten_rows': {'states_from': 'evaluation_date'}},
 ) }}
 {%- set value_window_days = var('value_window_days') | int %}
 {%- set evaluated_from = lifecycle_states_from() %}

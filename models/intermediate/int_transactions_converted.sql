@@ -12,6 +12,7 @@
     materialized='incremental',
     unique_key='transaction_id',
     incremental_strategy='delete+insert',
+    meta={'rewritten_rows': {'new_facts': true}},
 ) }}
 
 with

@@ -13,7 +13,7 @@ import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey
 
 from orchestration.ingest.summary import SourceTotals
-from orchestration.lib.sql import sql_identifier
+from orchestration.lib.sql import relations_in, sql_identifier
 
 TOP_REASONS = 3
 
@@ -119,16 +119,12 @@ def quarantine_share_gate(
 
 
 def table_row_counts(database: Path, schema: str | None = None) -> dict[str, int]:
-    """Row counts of the tables of ``schema`` (every table when None) of a DuckDB file, read
-    through a read-only connection; {} when the file does not exist."""
+    """Row counts of the tables and views of ``schema`` (of every schema when None) of a
+    DuckDB file, read through a read-only connection; {} when the file does not exist."""
     if not database.exists():
         return {}
     with duckdb.connect(str(database), read_only=True) as con:
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where ? is null or schema_name = ? order by table_name",
-            [schema, schema],
-        ).fetchall()
+        tables = con.execute(relations_in(schema)).fetchall()
         return {
             table: con.execute(
                 f"select count(*) from {sql_identifier(s)}.{sql_identifier(table)}"

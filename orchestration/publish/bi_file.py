@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.sql import sql_identifier, sql_literal
+from orchestration.lib.sql import relations_in, sql_identifier, sql_literal
 
 MARTS_SCHEMA = "marts"
 
@@ -85,7 +85,7 @@ def publish_marts(
     duckdb_config: Mapping[str, str] | None = None,
     appended: Mapping[str, str] | None = None,
 ) -> PublishResult:
-    """Copy every table of ``schema`` in the warehouse into a new file and swap it in.
+    """Copy every table and view of ``schema`` in the warehouse into a new file and swap it in.
     ``duckdb_config`` is the run's DuckDB settings (``Settings.duckdb_config``); default:
     DuckDB's own.
 
@@ -104,14 +104,7 @@ def publish_marts(
         con = duckdb.connect(str(staging_path), config=dict(duckdb_config or {}))
         try:
             con.execute(f"attach {sql_literal(str(warehouse_path))} as warehouse (read_only)")
-            tables = [
-                r[0]
-                for r in con.execute(
-                    "select table_name from duckdb_tables() "
-                    "where database_name = 'warehouse' and schema_name = ? order by table_name",
-                    [schema],
-                ).fetchall()
-            ]
+            tables = [r[1] for r in con.execute(relations_in(schema, "warehouse")).fetchall()]
             if not tables:
                 raise PublishError(
                     f"{warehouse_path} has no tables in schema '{schema}': "

@@ -204,3 +204,59 @@ def test_contradicting_thresholds_fail_before_anything_is_built(warehouse: Path,
     assert "at_risk_days (60) < band_edge_1 (200) < dormant_days (180)" in result.stdout
     schemas = {row[0] for row in query(warehouse, "select schema_name from duckdb_schemas()")}
     assert not schemas & {"staging", "intermediate", "marts", "reference"}
+
+
+def test_a_nightly_build_tests_only_the_rows_it_rewrote_and_references_over_every_row(
+    warehouse: Path, tmp_path: Path
+):
+    create_raw_tables(warehouse, SAMPLE_ROWS)
+    vars_ = "{as_of_date: '2026-01-31', reporting_timezone: America/New_York}"
+    built = dbt(["build", "--exclude-resource-type", "unit_test", "--vars", vars_], tmp_path)
+    assert built.returncode == 0, built.stdout[-4000:]
+    with duckdb.connect(str(warehouse)) as con:
+        # c1 again with a bad stage: at a month end this build left standing, and at one it
+        # rewrote.
+        con.execute(
+            "insert into marts.customer_lifecycle_monthly values "
+            "(date '2025-10-31', 'c1', 'bogus', 1, 1), (date '2026-01-31', 'c1', 'bogus', 1, 1)"
+        )
+        # t1 again, loaded and dated before this build's new facts; t2 again, loaded after;
+        # an old fact of a customer dim_customers does not hold.
+        facts = "intermediate.int_transactions_converted"
+        con.execute(
+            f"insert into {facts} "
+            f"select * replace (timestamp '2026-02-01' as loaded_at) from {facts} "
+            "where transaction_id = 't1' "
+            f"union all select * replace (timestamp '2026-03-01' as loaded_at) from {facts} "
+            "where transaction_id = 't2' "
+            f"union all select * replace ('t9' as transaction_id, 'ghost' as customer_id, "
+            f"timestamp '2026-02-01' as loaded_at) from {facts} where transaction_id = 't1'"
+        )
+    nightly = (
+        "{as_of_date: '2026-01-31', reporting_timezone: America/New_York, "
+        "lifecycle_states_from: '2025-12-01', new_facts_loaded_after: '2026-02-10 00:00', "
+        "new_facts_occurred_from: '2026-01-30'}"
+    )
+
+    dbt(
+        ["test", "--select", "customer_lifecycle_monthly fct_transactions", "--vars", nightly],
+        tmp_path,
+    )
+
+    target = tmp_path / "target"
+    tests = json.loads((target / "manifest.json").read_text())["nodes"]
+    failures = {
+        (
+            tests[r["unique_id"]]["test_metadata"]["name"],
+            tests[r["unique_id"]]["attached_node"].split(".")[-1],
+            tests[r["unique_id"]]["column_name"],
+        ): r["failures"]
+        for r in json.loads((target / "run_results.json").read_text())["results"]
+        if r["failures"]
+    }
+    assert failures == {
+        ("accepted_values", "customer_lifecycle_monthly", "stage"): 1,
+        ("unique_combination", "customer_lifecycle_monthly", None): 1,
+        ("unique", "fct_transactions", "transaction_id"): 1,
+        ("relationships", "fct_transactions", "customer_id"): 1,
+    }

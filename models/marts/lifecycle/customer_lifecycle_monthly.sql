@@ -6,6 +6,7 @@
     unique_key='month_end',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    meta={'rewritten_rows': {'states_from': 'month_end'}},
 ) }}
 with
 
