@@ -175,10 +175,12 @@ def not_null(*columns: str) -> tuple[Check, ...]:
 
 def unique(*columns: str) -> Check:
     """No two rows share these columns (nulls aside); the sample shows each repeated key.
-    Over new rows only, a new row's key must not repeat anywhere in the whole table."""
+    Over new rows only, a new row's key must not repeat anywhere in the whole table (an
+    ``in`` over the new keys: DuckDB runs the same ``exists`` ten times slower, as a
+    delim join over every row)."""
     cols = ", ".join(f"b.{c}" for c in columns)
     not_nulls = " and ".join(f"b.{c} is not null" for c in columns)
-    same_key = " and ".join(f"n.{c} = b.{c}" for c in columns)
+    new_keys = ", ".join(f"n.{c}" for c in columns)
     name = f"{columns[0]} is unique" if len(columns) == 1 else f"({', '.join(columns)}) is unique"
     grouped = f"group by {cols} having count(*) > 1"
     return Check(
@@ -188,7 +190,7 @@ def unique(*columns: str) -> Check:
         ),
         new_rows_query=(
             f"select {cols}, count(*) as row_count from {{whole_table}} as b where {not_nulls} "
-            f"and exists (select 1 from {{table}} as n where {same_key}) {grouped}"
+            f"and ({cols}) in (select {new_keys} from {{table}} as n) {grouped}"
         ),
         column=columns[0] if len(columns) == 1 else None,
     )
