@@ -16,14 +16,14 @@
     get_where_subquery is dbt's own macro for a test's where config, overridden here.
 #}
 {% macro get_where_subquery(relation) -%}
-    {%- set conditions = [config.get('where'), rewritten_rows(relation)] | select | list -%}
+    {%- set conditions = [config.get('where'), rewritten_rows()] | select | list -%}
     {%- if conditions -%}
         {{- return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -}}
     {%- endif -%}
     {{- return(relation) -}}
 {%- endmacro %}
 
-{% macro rewritten_rows(relation) -%}
+{% macro rewritten_rows() -%}
     {#- In a test's context, model is the test node. -#}
     {%- if not execute or model.get('test_metadata', {}).get('name') == 'relationships' -%}
         {{- return(none) -}}
