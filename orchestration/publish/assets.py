@@ -14,15 +14,17 @@ from dagster import (
 )
 
 from orchestration.lib.build_copy import check_build, promote_build
-from orchestration.publish.bi_file import publish_marts
+from orchestration.publish.bi_file import Refresh, publish_marts
 from orchestration.settings import Settings
 from orchestration.transform.assets import mart_keys
-from orchestration.transform.build_state import built_incrementally
+from orchestration.transform.build_state import built_incrementally, states_rewritten_from
 from orchestration.transform.project import recall_dbt_project
 
 # The published facts a nightly build only adds to (build_state: nothing already built
-# changes), with their keys.
+# changes), with their keys; the customer month ends it replaces from a date on (the date
+# its customer states were evaluated again from).
 APPENDED_FACTS = {"fct_transactions": "transaction_id"}
+REPLACED_MONTH_ENDS = {"customer_lifecycle_monthly": "month_end"}
 PUBLICATION_TABLE = "publish.last_publication"
 
 
@@ -43,10 +45,11 @@ def record_publication(build: Path, published: Path) -> None:
         con.execute(f"insert into {PUBLICATION_TABLE} values (?, ?)", [size, modified])
 
 
-def appended_tables(build: Path, published: Path) -> dict[str, str]:
-    """The tables this publication may add to rather than copy again: the facts, when this
-    build added to the last one and the BI file in place is the one that build's
-    predecessor published (not a file restored or left by a run killed before it finished)."""
+def appended_tables(build: Path, published: Path) -> dict[str, Refresh]:
+    """The tables this publication may bring up to date rather than copy again: the facts
+    and the customer month ends, when this build added to the last one and the BI file in
+    place is the one that build's predecessor published (not a file restored or left by a
+    run killed before it finished)."""
     if not published.exists():
         return {}
     with duckdb.connect(str(build), read_only=True) as con:
@@ -61,7 +64,26 @@ def appended_tables(build: Path, published: Path) -> dict[str, str]:
         recorded = con.execute(
             f"select size_bytes, modified_ns from {PUBLICATION_TABLE}"
         ).fetchone()
-    return APPENDED_FACTS if recorded == _stamp(published) else {}
+        states_from = states_rewritten_from(con)
+    if recorded != _stamp(published):
+        return {}
+    refreshed = {table: Refresh(key) for table, key in APPENDED_FACTS.items()}
+    if states_from is not None:
+        refreshed |= {
+            table: Refresh(column, states_from) for table, column in REPLACED_MONTH_ENDS.items()
+        }
+    return refreshed
+
+
+def _refreshes(refreshed: dict[str, Refresh]) -> str:
+    added = [table for table, how in refreshed.items() if how.from_date is None]
+    replaced = [
+        f"{table} from {how.from_date}" for table, how in refreshed.items() if how.from_date
+    ]
+    return "; ".join(
+        ([f"adding the new rows of {', '.join(added)}"] if added else [])
+        + ([f"replacing {', '.join(replaced)}"] if replaced else [])
+    )
 
 
 @asset(
@@ -77,7 +99,7 @@ def published_warehouse(
     appended = appended_tables(build, recall.published_path)
     context.log.info(
         f"Publishing the checked marts to {recall.published_path}"
-        + (f" (adding the new rows of {', '.join(appended)})" if appended else "")
+        + (f" ({_refreshes(appended)})" if appended else "")
     )
     result = publish_marts(
         build,

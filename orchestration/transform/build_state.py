@@ -297,16 +297,17 @@ def record_build(con: duckdb.DuckDBPyConnection, settings: Settings, plan: Build
     con.execute(
         f"create or replace table {STATE_TABLE} ("
         "inputs varchar not null, as_of_date date, built_at timestamp not null, "
-        "how varchar not null, is_full boolean not null)"
+        "how varchar not null, is_full boolean not null, states_from date)"
     )
     con.execute(
-        f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?)",
+        f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?)",
         [
             json.dumps(build_inputs(con, settings), sort_keys=True),
             as_of_date,
             datetime.now(UTC).replace(tzinfo=None),
             plan.describe(),
             plan.full,
+            plan.states_from,
         ],
     )
 
@@ -317,6 +318,18 @@ def built_incrementally(con: duckdb.DuckDBPyConnection) -> bool:
     if _last_build(con) is None:
         return False
     return not con.execute(f"select is_full from {STATE_TABLE}").fetchone()[0]
+
+
+def states_rewritten_from(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The date from which the build in ``con`` evaluated customer states again, when it
+    added to the one before it; None after a full build (or one recorded before the date
+    was)."""
+    if not built_incrementally(con):
+        return None
+    columns = {r[0] for r in con.execute(f"describe {STATE_TABLE}").fetchall()}
+    if "states_from" not in columns:
+        return None
+    return con.execute(f"select states_from from {STATE_TABLE}").fetchone()[0]
 
 
 def last_build_description(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.publish.bi_file import PublishError, publish_marts
+from orchestration.publish.bi_file import PublishError, Refresh, publish_marts
 
 
 def _warehouse(path: Path, customers: int, extra_column: str | None = None) -> Path:
@@ -148,7 +149,9 @@ def test_an_appended_table_gets_only_its_new_rows_and_ends_equal_to_the_warehous
         con.execute("update fct_transactions set amount = 9 where transaction_id = 'T0'")
 
     warehouse = _facts(tmp_path / "w.duckdb", range(5))
-    result = publish_marts(warehouse, published, appended={"fct_transactions": "transaction_id"})
+    result = publish_marts(
+        warehouse, published, appended={"fct_transactions": Refresh("transaction_id")}
+    )
 
     assert result.row_counts == {"dim_campaigns": 1, "fct_transactions": 5}
     # Appending keeps what the BI file held (the edited T0): the caller appends only to the
@@ -157,13 +160,46 @@ def test_an_appended_table_gets_only_its_new_rows_and_ends_equal_to_the_warehous
     assert _published(published)["dim_campaigns"] == [(5,)]
 
 
+def test_a_table_refreshed_from_a_date_replaces_those_dates_and_keeps_the_earlier_ones(
+    tmp_path: Path,
+) -> None:
+    def month_ends(path: Path, stage: str, months: int) -> Path:
+        with duckdb.connect(str(path)) as con:
+            con.execute("create schema if not exists marts")
+            con.execute(
+                "create or replace table marts.customer_lifecycle_monthly as "
+                f"select last_day(date '2026-01-01' + to_months(i)) as month_end, '{stage}' "
+                f"as stage from range({months}) t(i)"
+            )
+        return path
+
+    published = tmp_path / "recall.duckdb"
+    publish_marts(month_ends(tmp_path / "w.duckdb", "active", 3), published)
+
+    # The build evaluated states again from 15 February: February and March change, April
+    # is new; January stands as published.
+    warehouse = month_ends(tmp_path / "w.duckdb", "lapsed", 4)
+    publish_marts(
+        warehouse,
+        published,
+        appended={"customer_lifecycle_monthly": Refresh("month_end", date(2026, 2, 15))},
+    )
+
+    assert _published(published)["customer_lifecycle_monthly"] == [
+        (date(2026, 1, 31), "active"),
+        (date(2026, 2, 28), "lapsed"),
+        (date(2026, 3, 31), "lapsed"),
+        (date(2026, 4, 30), "lapsed"),
+    ]
+
+
 def test_an_appended_table_that_cannot_match_is_copied_in_full(tmp_path: Path) -> None:
     published = tmp_path / "recall.duckdb"
     publish_marts(_facts(tmp_path / "w.duckdb", range(5)), published)
 
     # Fewer facts than published (T3, T4 gone), and no dim_campaigns any more.
     warehouse = _facts(tmp_path / "w.duckdb", range(3), amount="2.00", other_table=False)
-    publish_marts(warehouse, published, appended={"fct_transactions": "transaction_id"})
+    publish_marts(warehouse, published, appended={"fct_transactions": Refresh("transaction_id")})
 
     assert _published(published) == {
         "fct_transactions": [("T0", 2), ("T1", 2), ("T2", 2)],

@@ -1,8 +1,23 @@
+-- Incremental like customer_lifecycle_monthly: a nightly build counts again the month ends
+-- it evaluated again, from the month end before them on.
+{{ config(
+    materialized='incremental',
+    unique_key='month_end',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    meta={'rewritten_rows': {'states_from': 'month_end'}},
+) }}
+{%- set evaluated_from = lifecycle_states_from() %}
+
 with
 
 customer_lifecycle_monthly as (
 
     select * from {{ ref('customer_lifecycle_monthly') }}
+    {%- if evaluated_from %}
+    -- The month end before the first one evaluated again is at most 31 days earlier.
+    where month_end >= {{ dbt.dateadd('day', -31, "cast('" ~ evaluated_from ~ "' as date)") }}
+    {%- endif %}
 
 ),
 
@@ -32,6 +47,7 @@ final as (
         cast(count(*) as {{ dbt.type_int() }}) as customers
 
     from transitions
+    where {{ states_from('month_end') }}
     group by
         month_end,
         from_stage,
