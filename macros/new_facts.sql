@@ -27,3 +27,18 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    The customers a nightly build works out again in a model that keeps each customer's rows
+    together and depends only on the customer's own transactions: a filter on customer_column,
+    true for the customers with a new transaction in transactions (a model with the new_facts
+    columns), or for every customer on a full build.
+#}
+{% macro has_new_facts(customer_column, transactions) -%}
+    {%- set new = new_facts() | trim -%}
+    {%- if new == 'true' -%}
+        true
+    {%- else -%}
+        {{ customer_column }} in (select customer_id from {{ transactions }} where {{ new }})
+    {%- endif -%}
+{%- endmacro %}

@@ -6,21 +6,67 @@
 -- recall KPI steps, the lapsed pool and the lapse tiers read it.
 --
 -- A table, not a view like the rest of the folder: fct_recall_touches and the recall steps all
--- read it, and as a view its purchase joins ran once for each.
-{{ config(materialized='table') }}
+-- read it, and as a view its purchase joins ran once for each. Incremental: a customer's rows
+-- depend only on the customer's own purchases and touches, the events known at D and the value
+-- scores at month ends, so a nightly build works out again only the customers with a new
+-- transaction or touch, or with a touch that the dates evaluated again (macro states_from) can
+-- change: an event dated from then on, or a tier read at a month end from then on.
+{{ config(
+    materialized='incremental',
+    unique_key='touch_id',
+    incremental_strategy='delete+insert',
+) }}
 {%- set attribution_window_hours = (var('attribution_window_days') | int) * 24 %}
+{%- set evaluated_from = lifecycle_states_from() %}
 
 with
 
-recall_touches as (
+recall_touches_converted as (
 
     select * from {{ ref('int_recall_touches_converted') }}
 
 ),
 
-transactions as (
+transactions_converted as (
 
     select * from {{ ref('int_transactions_converted') }}
+
+),
+{%- if evaluated_from %}
+
+-- A nightly build: the customers whose rows can change. A touch's tier reads the month end
+-- before its send date, so a touch whose events end before the first date evaluated again
+-- reads a month end that was not.
+recomputed_customers as (
+
+    select customer_id from transactions_converted
+    where {{ new_facts() }}
+
+    union
+
+    select customer_id from recall_touches_converted
+    where
+        {{ new_facts(occurred_at='sent_at') }}
+        or last_event_date >= cast('{{ evaluated_from }}' as date)
+
+),
+{%- endif %}
+
+recall_touches as (
+
+    select * from recall_touches_converted
+    {%- if evaluated_from %}
+    where customer_id in (select recomputed_customers.customer_id from recomputed_customers)
+    {%- endif %}
+
+),
+
+transactions as (
+
+    select * from transactions_converted
+    {%- if evaluated_from %}
+    where customer_id in (select recomputed_customers.customer_id from recomputed_customers)
+    {%- endif %}
 
 ),
 
@@ -159,6 +205,7 @@ purchases_latest_touch as (
     select
         qualifying_purchases.transaction_id,
         qualifying_purchases.occurred_at,
+        qualifying_purchases.occurred_date,
         eligible_touches.touch_id,
         eligible_touches.attribution_window_ends_at,
         row_number() over (
@@ -183,6 +230,7 @@ recall_candidates as (
         touch_id,
         transaction_id,
         occurred_at,
+        occurred_date,
         attribution_window_ends_at,
         row_number() over (
             partition by touch_id
@@ -202,6 +250,7 @@ recalls as (
         recall_candidates.touch_id,
         recall_candidates.transaction_id as recall_transaction_id,
         recall_candidates.occurred_at as recall_purchase_at,
+        recall_candidates.occurred_date as recall_purchase_date,
         recall_candidates.attribution_window_ends_at
 
     from recall_candidates
@@ -262,6 +311,7 @@ final as (
         recalls.touch_id is not null as is_credited,
         recalls.recall_transaction_id,
         recalls.recall_purchase_at,
+        recalls.recall_purchase_date,
         cast(recalled_revenues.recalled_revenue as decimal(18, 2)) as recalled_revenue,
         touches_tiered.next_purchase_at,
         -- Effect (SPEC §6): a qualifying purchase follows within the window of this row.

@@ -3,7 +3,8 @@
 -- which stg_recall_touches counts it (SPEC §6: a click counts as an open, an open or a click as
 -- a delivery) is on or before D. Each row also gets the group its lapse-reason code rolls up to
 -- (SPEC §6 "Reasons": an unknown code rolls up to `unmapped`) and its own cost in the reporting
--- currency at the rate of its send date (SPEC §4, macro to_reporting_currency).
+-- currency at the rate of its send date (SPEC §4, macro to_reporting_currency). A row's events
+-- may become known after it was sent, as D moves on: last_event_date says until when.
 with
 
 recall_touches as (
@@ -52,7 +53,14 @@ touches_by_d as (
         recall_touches.outcome,
         recall_touches.lapse_reason_code,
         recall_touches.cost,
-        recall_touches.currency
+        recall_touches.currency,
+        greatest(
+            recall_touches.sent_date,
+            recall_touches.counts_as_delivered_date,
+            recall_touches.counts_as_opened_date,
+            recall_touches.counts_as_clicked_date
+        ) as last_event_date,
+        recall_touches.loaded_at
 
     from recall_touches
     cross join as_of
@@ -87,7 +95,9 @@ final as (
             'touches_by_d.cost',
             'touches_by_d.currency',
             'currency_rates_daily.conversion_factor'
-        ) }} as cost_reporting
+        ) }} as cost_reporting,
+        touches_by_d.last_event_date,
+        touches_by_d.loaded_at
 
     from touches_by_d
     left join lapse_reasons

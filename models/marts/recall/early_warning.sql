@@ -9,9 +9,9 @@ customer_lifecycle as (
 
 ),
 
-transactions as (
+purchase_rhythms as (
 
-    select * from {{ ref('int_transactions_converted') }}
+    select * from {{ ref('int_purchase_rhythms_measured') }}
 
 ),
 
@@ -24,64 +24,7 @@ recent_customers as (
 
 ),
 
--- Distinct qualifying purchase dates (int_transactions_converted holds nothing after D) of
--- the recent customers, the only ones whose rhythm is needed: several purchases on one day
--- are one date, so they never add zero-day gaps.
-purchase_dates as (
-
-    select distinct
-        transactions.customer_id,
-        transactions.occurred_date as purchase_date
-
-    from transactions
-    inner join recent_customers
-        on transactions.customer_id = recent_customers.customer_id
-    where transactions.is_qualifying_purchase
-
-),
-
-purchase_dates_sequenced as (
-
-    select
-        customer_id,
-        purchase_date,
-        lag(purchase_date) over (
-            partition by customer_id
-            order by purchase_date
-        ) as previous_purchase_date
-
-    from purchase_dates
-
-),
-
-purchase_gaps as (
-
-    select
-        customer_id,
-        purchase_date,
-        {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }}
-            as gap_days
-
-    from purchase_dates_sequenced
-
-),
-
--- The interpolated median (percentile_cont) of the gaps between consecutive dates; the first
--- date has no gap (null), which the aggregate ignores, so one-date customers get null.
-purchase_rhythm as (
-
-    select
-        customer_id,
-        count(*) as purchase_date_count,
-        percentile_cont(0.5) within group (order by gap_days) as median_gap
-
-    from purchase_gaps
-    group by customer_id
-
-),
-
--- A median of whole-day gaps is a whole or half day, so one decimal holds it exactly and the
--- comparison with R runs in exact decimal arithmetic.
+-- The usual gap, rounded up to whole days, dates the next purchase.
 rhythm_measured as (
 
     select
@@ -91,13 +34,13 @@ rhythm_measured as (
         recent_customers.r_days,
         recent_customers.last_purchase_date,
         recent_customers.value_score,
-        purchase_rhythm.purchase_date_count,
-        cast(purchase_rhythm.median_gap as decimal(18, 1)) as median_gap_days,
-        cast(ceil(purchase_rhythm.median_gap) as {{ dbt.type_int() }}) as usual_gap_days
+        purchase_rhythms.purchase_dates as purchase_date_count,
+        purchase_rhythms.median_gap_days,
+        cast(ceil(purchase_rhythms.median_gap_days) as {{ dbt.type_int() }}) as usual_gap_days
 
     from recent_customers
-    inner join purchase_rhythm
-        on recent_customers.customer_id = purchase_rhythm.customer_id
+    inner join purchase_rhythms
+        on recent_customers.customer_id = purchase_rhythms.customer_id
 
 ),
 

@@ -3,14 +3,11 @@
 -- (became_dormant), those who left it by buying again (recalled_returns, organic_returns), and
 -- the pool at the month end, or at D for D's month (closing).
 --
--- Flows come from the purchase dates themselves: between consecutive qualifying purchase dates
--- L and N, R reaches at_risk_days + 1 on L + at_risk_days + 1 (the customer enters the pool that
--- morning, provided that day is on or before N and D) and the customer leaves it on N. The stock
--- is the running sum of the flows, so opening + became_dormant - recalled_returns -
--- organic_returns = closing holds by construction; data test
--- assert_lapsed_pool_closing_matches_lifecycle pins the stock to the lifecycle marts' stages.
-{%- set dormant_after_days = (var('at_risk_days') | int) + 1 %}
-
+-- Flows come from the customers' lapses (int_purchase_lapses_listed): each enters the pool on
+-- the day R reaches at_risk_days + 1 and leaves it on the return date. The stock is the running
+-- sum of the flows, so opening + became_dormant - recalled_returns - organic_returns = closing
+-- holds by construction; data test assert_lapsed_pool_closing_matches_lifecycle pins the stock
+-- to the lifecycle marts' stages.
 with
 
 months as (
@@ -19,9 +16,9 @@ months as (
 
 ),
 
-transactions as (
+lapses_listed as (
 
-    select * from {{ ref('int_transactions_converted') }}
+    select * from {{ ref('int_purchase_lapses_listed') }}
 
 ),
 
@@ -55,53 +52,19 @@ pool_months as (
 
 ),
 
--- Local dates with a qualifying purchase (int_transactions_converted is cut at D) of the
--- customers present as of D, as in the lifecycle marts.
-purchase_dates as (
-
-    select distinct
-        transactions.customer_id,
-        transactions.occurred_date as purchase_date
-
-    from transactions
-    inner join customers
-        on transactions.customer_id = customers.customer_id
-    where transactions.is_qualifying_purchase
-
-),
-
-purchase_gaps as (
-
-    select
-        customer_id,
-        lead(purchase_date) over (
-            partition by customer_id order by purchase_date
-        ) as next_purchase_date,
-        cast({{ dbt.dateadd('day', dormant_after_days, 'purchase_date') }} as date)
-            as dormant_from_date
-
-    from purchase_dates
-
-),
-
--- One row per lapse: R reaches at_risk_days + 1 on dormant_from_date, counted from the start of
--- that day, so a next purchase on that very day still comes after the lapse (a touch that
--- morning would have been eligible) and the customer enters and leaves the pool the same day.
+-- The lapses of the customers present as of D that began by D.
 lapses as (
 
     select
-        purchase_gaps.customer_id,
-        purchase_gaps.dormant_from_date as became_dormant_date,
-        purchase_gaps.next_purchase_date as return_date
+        lapses_listed.customer_id,
+        lapses_listed.became_dormant_date,
+        lapses_listed.return_date
 
-    from purchase_gaps
+    from lapses_listed
+    inner join customers
+        on lapses_listed.customer_id = customers.customer_id
     cross join as_of
-    where
-        purchase_gaps.dormant_from_date <= as_of.as_of_date
-        and (
-            purchase_gaps.next_purchase_date is null
-            or purchase_gaps.dormant_from_date <= purchase_gaps.next_purchase_date
-        )
+    where lapses_listed.became_dormant_date <= as_of.as_of_date
 
 ),
 
@@ -112,13 +75,11 @@ lapses as (
 credited_recall_dates as (
 
     select distinct
-        recall_touches.customer_id,
-        recall_purchases.occurred_date as recall_date
+        customer_id,
+        recall_purchase_date as recall_date
 
     from recall_touches
-    inner join transactions as recall_purchases
-        on recall_touches.recall_transaction_id = recall_purchases.transaction_id
-    where recall_touches.is_credited
+    where is_credited
 
 ),
 
