@@ -17,8 +17,9 @@ the reasons in the log and the summary:
 - an as-of date before the last build's (facts after it must go).
 
 Late data, a fact dated inside a month already final, moves the states' start back to its
-date, and every other model downstream of the facts is a table rebuilt on every run, so it
-is counted wherever it belongs; the build says so.
+date; the models kept per customer work out its customer again, and every other model
+downstream of the facts is a table rebuilt on every run, so it is counted wherever it
+belongs; the build says so.
 """
 
 from __future__ import annotations
