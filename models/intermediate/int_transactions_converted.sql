@@ -36,32 +36,34 @@ as_of as (
 
 ),
 
--- No metric uses data after D (SPEC §4).
-transactions_by_d as (
-
-    select transactions.*
-
-    from transactions
-    cross join as_of
-    where transactions.occurred_date <= as_of.as_of_date
-
-),
-
 converted as (
 
     select
-        transactions_by_d.*,
+        transactions.*,
         {{ to_reporting_currency(
-            'transactions_by_d.amount',
-            'transactions_by_d.currency',
+            'transactions.amount',
+            'transactions.currency',
             'currency_rates_daily.conversion_factor'
         ) }} as amount_reporting
 
-    from transactions_by_d
+    from transactions
     left join currency_rates_daily
         on
-            transactions_by_d.occurred_date = currency_rates_daily.rate_date
-            and transactions_by_d.currency = currency_rates_daily.currency
+            transactions.occurred_date = currency_rates_daily.rate_date
+            and transactions.currency = currency_rates_daily.currency
+
+),
+
+-- No metric uses data after D (SPEC §4). D is applied after the rate join, not before: DuckDB
+-- estimates the rows on or before a one-row D far too few, and would then hash the 20M
+-- transactions instead of the few thousand rates (73 s against 35 s at 1M customers).
+converted_by_d as (
+
+    select converted.*
+
+    from converted
+    cross join as_of
+    where converted.occurred_date <= as_of.as_of_date
 
 ),
 
@@ -87,7 +89,7 @@ final as (
         category,
         loaded_at
 
-    from converted
+    from converted_by_d
 
 )
 

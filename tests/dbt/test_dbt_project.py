@@ -215,21 +215,22 @@ def test_a_nightly_build_tests_only_the_rows_it_rewrote_and_references_over_ever
     assert built.returncode == 0, built.stdout[-4000:]
     with duckdb.connect(str(warehouse)) as con:
         # c1 again with a bad stage: at a month end this build left standing, and at one it
-        # rewrote.
+        # rewrote; and c1's state again at both, where the states are made.
         con.execute(
             "insert into marts.customer_lifecycle_monthly values "
             "(date '2025-10-31', 'c1', 'bogus', 1, 1), (date '2026-01-31', 'c1', 'bogus', 1, 1)"
         )
-        # t1 again, loaded and dated before this build's new facts; t2 again, loaded after;
-        # an old fact of a customer dim_customers does not hold.
+        states = "intermediate.int_customer_states_evaluated"
+        con.execute(
+            f"insert into {states} select * from {states} "
+            "where customer_id = 'c1' and evaluation_date in ('2025-10-31', '2026-01-31')"
+        )
+        # An old fact of a customer dim_customers does not hold, loaded after this build's new
+        # facts began.
         facts = "intermediate.int_transactions_converted"
         con.execute(
             f"insert into {facts} "
-            f"select * replace (timestamp '2026-02-01' as loaded_at) from {facts} "
-            "where transaction_id = 't1' "
-            f"union all select * replace (timestamp '2026-03-01' as loaded_at) from {facts} "
-            "where transaction_id = 't2' "
-            f"union all select * replace ('t9' as transaction_id, 'ghost' as customer_id, "
+            f"select * replace ('t9' as transaction_id, 'ghost' as customer_id, "
             f"timestamp '2026-02-01' as loaded_at) from {facts} where transaction_id = 't1'"
         )
     nightly = (
@@ -239,7 +240,13 @@ def test_a_nightly_build_tests_only_the_rows_it_rewrote_and_references_over_ever
     )
 
     dbt(
-        ["test", "--select", "customer_lifecycle_monthly fct_transactions", "--vars", nightly],
+        [
+            "test",
+            "--select",
+            "int_customer_states_evaluated customer_lifecycle_monthly fct_transactions",
+            "--vars",
+            nightly,
+        ],
         tmp_path,
     )
 
@@ -256,7 +263,6 @@ def test_a_nightly_build_tests_only_the_rows_it_rewrote_and_references_over_ever
     }
     assert failures == {
         ("accepted_values", "customer_lifecycle_monthly", "stage"): 1,
-        ("unique_combination", "customer_lifecycle_monthly", None): 1,
-        ("unique", "fct_transactions", "transaction_id"): 1,
+        ("unique_combination", "int_customer_states_evaluated", None): 1,
         ("relationships", "fct_transactions", "customer_id"): 1,
     }
