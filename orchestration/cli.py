@@ -375,6 +375,146 @@ def backfill(ctx: click.Context, start: str, end: str, **options: Any) -> None:
         sys.exit(1)
 
 
+def _month(ctx: click.Context, param: click.Parameter, value: str):
+    from orchestration.report.finance import parse_month
+
+    try:
+        return parse_month(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from error
+
+
+@main.command(epilog="Exit codes: 0 written, 1 failed, 2 bad usage.")
+@click.option(
+    "--month",
+    required=True,
+    metavar="YYYY-MM",
+    callback=_month,
+    help="The month of the touches to report on.",
+)
+def report(month) -> None:
+    """Write the finance recall-rate report of a month, from the published file.
+
+    Under $RECALL_HOME/reports/: recall_report_YYYY-MM.xlsx (summary with the final or
+    provisional status, by channel, by tier, by campaign, 12-month trend, restatements,
+    definitions), the same tables as CSV in recall_report_YYYY-MM/, and
+    recall_report_YYYY-MM.png, the 12-month recall rate, control rate and lift with its 95%
+    interval. Every figure is read from published/recall.duckdb, as BI reads it. A report of
+    the same month is replaced.
+    """
+    from orchestration.report.finance import ReportError, build_report
+
+    settings = _settings()
+    click.echo(f"Reading {settings.published_path} ...")
+    try:
+        written = build_report(settings.published_path, settings.reports_dir, month)
+    except ReportError as error:
+        raise click.ClickException(str(error)) from error
+    except OSError as error:
+        raise click.ClickException(
+            f"Cannot write the report under {settings.reports_dir}: {error}"
+        ) from error
+    click.echo(
+        f"Report of {month:%Y-%m} ({written.status}, as of {written.as_of_date}):\n"
+        f"  spreadsheet: {written.spreadsheet}\n"
+        f"  CSV tables:  {written.csv_dir}\n"
+        f"  chart:       {written.chart}"
+    )
+    if not written.is_final:
+        click.echo(
+            "The month is provisional: its recall figures can still change until its "
+            "attribution window has passed."
+        )
+
+
+@main.group(name="export")
+def export_group() -> None:
+    """Files for the teams that work outside BI, from the last published run."""
+
+
+def _outreach_channels(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    from orchestration.export.outreach import OUTREACH_CHANNELS, UNOFFERED_CHANNELS
+
+    channels = tuple(dict.fromkeys(value.strip().lower() for value in values))
+    for channel in channels:
+        if channel in UNOFFERED_CHANNELS:
+            raise click.BadParameter(
+                f"{channel} is never exported: {UNOFFERED_CHANNELS[channel]}; choose from "
+                f"{', '.join(OUTREACH_CHANNELS)}",
+                ctx,
+                param,
+            )
+        if channel not in OUTREACH_CHANNELS:
+            raise click.BadParameter(
+                f"{channel!r} is not a channel: choose from {', '.join(OUTREACH_CHANNELS)}",
+                ctx,
+                param,
+            )
+    return channels
+
+
+@export_group.command(epilog="Exit codes: 0 written, 1 failed, 2 bad usage.")
+@click.option(
+    "--tier",
+    "tiers",
+    type=click.IntRange(1, 5),
+    multiple=True,
+    metavar="N",
+    help="Only customers of recall tier N, 1 (contact first) to 5; repeatable (default: every "
+    "tier).",
+)
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    metavar="CHANNEL",
+    callback=_outreach_channels,
+    help="Only customers allowed on CHANNEL (sms, push, email or phone), with that channel's "
+    "contact details only; repeatable (default: every channel).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="At most N customers, the first in priority order (default: all).",
+)
+def outreach(tiers: tuple[int, ...], channels: tuple[str, ...], limit: int | None) -> None:
+    """Write the recall team's contact list, a CSV file of personal data.
+
+    The file is $RECALL_HOME/exports/outreach_<D>.csv, D being the as-of date of the last
+    published run. It lists the dormant and lapsed customers whom the contact caps allow to
+    contact on D + 1, by recall tier, then by value (value_score, then the most recently
+    lapsed first), with their name and the contact details of the channels they may be
+    contacted on only: a channel needs an opt-in in the newest contact record, even one
+    updated after D, and its detail (email address; phone number for sms and phone).
+    Customers with no channel left are not listed.
+
+    The file holds personal data and says so in its first line: it is readable by its owner
+    only; do not share it or load it into a BI tool. An existing file of the same D is
+    replaced.
+    """
+    from orchestration.export.outreach import ExportError, write_outreach_export
+
+    settings = _settings()
+    try:
+        export = write_outreach_export(settings, tiers=tiers, channels=channels, limit=limit)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from error
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot write the outreach export in {settings.home / 'exports'}: "
+            f"{error.strerror or error}"
+        ) from error
+    customers = f"{export.customers:,} customer{'' if export.customers == 1 else 's'}"
+    click.echo(
+        f"Outreach list as of {export.as_of_date}: {customers}, written to {export.path} "
+        "(personal data, readable by you only: for the recall team, not for sharing or BI)."
+    )
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True)

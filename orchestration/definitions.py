@@ -1,14 +1,14 @@
 """The one Definitions object of the warehouse, merged from its stages:
 ingest (landing files -> raw tables; the quarantine gate) -> transform (dbt build; dbt tests
 as asset checks) -> checks (volume and freshness gates, Great Expectations suites) -> publish
-(the BI file). Every gate is a blocking asset check: one failure and nothing is published."""
+(the BI file). Every gate is a blocking asset check: one failure and nothing is published.
+The monthly finance report reads the published file in a job and schedule of its own."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from dagster import (
-    AssetSelection,
     Definitions,
     InitResourceContext,
     ResourceDefinition,
@@ -22,6 +22,12 @@ from orchestration.checks.assets import GATE_CHECKS
 from orchestration.ingest.assets import landing_ingest
 from orchestration.lib.build_copy import hold_home
 from orchestration.publish.assets import published_warehouse
+from orchestration.report.assets import (
+    WAREHOUSE_ASSETS,
+    monthly_recall_report,
+    report_job,
+    report_schedule,
+)
 from orchestration.run_output import PROGRESS_LOGGER, progress_logger
 from orchestration.schedules.nightly import nightly_job, nightly_schedule
 from orchestration.settings import Settings, load_settings
@@ -32,7 +38,7 @@ RECALL_JOB_NAME = "recall_warehouse"
 
 recall_job = define_asset_job(
     RECALL_JOB_NAME,
-    selection=AssetSelection.all(),
+    selection=WAREHOUSE_ASSETS,
     description="Ingest new landing files, build and test the dbt models, check them, publish "
     "the marts.",
 )
@@ -53,11 +59,12 @@ def recall_resource(settings: Settings) -> ResourceDefinition:
 
 def build_definitions(settings: Settings) -> Definitions:
     nightly = nightly_job(settings)
+    report = report_job()
     return Definitions(
-        assets=[landing_ingest, recall_dbt_models, published_warehouse],
+        assets=[landing_ingest, recall_dbt_models, published_warehouse, monthly_recall_report],
         asset_checks=GATE_CHECKS,
-        jobs=[recall_job, nightly],
-        schedules=[nightly_schedule(nightly)],
+        jobs=[recall_job, nightly, report],
+        schedules=[nightly_schedule(nightly), report_schedule(report, settings)],
         # recall run configures both; a run from the UI logs to the console alone.
         loggers={"console": colored_console_logger, PROGRESS_LOGGER: progress_logger},
         resources={

@@ -140,8 +140,14 @@ class RunOutcome:
         ]
 
     def _data_docs_lines(self) -> list[str]:
+        lines = []
+        site = self.settings.home / "docs" / "index.html"
+        if self.success and site.exists():
+            lines.append(f"Table and column documentation (open in a browser): {site}")
         index = data_docs_index(self.settings.gx_dir)
-        return [f"Data quality results (open in a browser): {index}"] if index.exists() else []
+        if index.exists():
+            lines.append(f"Data quality results (open in a browser): {index}")
+        return lines
 
     def _log_lines(self) -> list[str]:
         return [f"Full log: {self.log_file}"] if self.log_file else []

@@ -126,6 +126,11 @@ class Settings:
         return self.home / "published" / "recall.duckdb"
 
     @property
+    def reports_dir(self) -> Path:
+        """The finance reports (``recall report``), read from the published file."""
+        return self.home / "reports"
+
+    @property
     def logs_dir(self) -> Path:
         """The full Dagster and dbt log of every run from the command line."""
         return self.home / "logs"

@@ -12,7 +12,9 @@ from expectations.marts import (
     lapse_tiers,
     lapsed_pool_monthly,
     lifecycle_flows_monthly,
+    recall_kpis_closed,
     recall_kpis_monthly,
+    recall_kpis_restatements,
 )
 from expectations.spec import Suite
 
@@ -28,6 +30,8 @@ SUITES: list[Suite] = [
         lifecycle_flows_monthly,
         lapse_tiers,
         recall_kpis_monthly,
+        recall_kpis_closed,
+        recall_kpis_restatements,
         lapse_reasons_monthly,
         early_warning,
         lapsed_pool_monthly,

@@ -18,6 +18,7 @@ from orchestration.publish.bi_file import Refresh, publish_marts
 from orchestration.settings import Settings
 from orchestration.transform.assets import mart_keys
 from orchestration.transform.build_state import built_incrementally, states_rewritten_from
+from orchestration.transform.docs import publish_docs
 from orchestration.transform.project import recall_dbt_project
 
 # The published facts a nightly build only adds to (build_state: nothing already built
@@ -109,12 +110,17 @@ def published_warehouse(
         appended=appended,
     )
     record_publication(build, recall.published_path)
+    docs = publish_docs(recall)
     # After the BI file: a run killed in between publishes the same tables again next time.
     promote_build(recall)
-    context.log.info(f"Published {len(result.row_counts)} tables to {result.path}")
+    context.log.info(
+        f"Published {len(result.row_counts)} tables to {result.path}"
+        + (f"; their documentation: {docs}" if docs else "")
+    )
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(result.path)),
+            **({"docs": MetadataValue.path(str(docs))} if docs else {}),
             **{f"rows.{table}": rows for table, rows in result.row_counts.items()},
         }
     )

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dagster import (
-    AssetSelection,
     DailyPartitionsDefinition,
     DefaultScheduleStatus,
     PartitionedConfig,
@@ -21,6 +20,7 @@ from dagster import (
     define_asset_job,
 )
 
+from orchestration.report.assets import WAREHOUSE_ASSETS
 from orchestration.settings import Settings
 
 NIGHTLY_JOB_NAME = "recall_nightly"
@@ -40,11 +40,12 @@ def business_days(settings: Settings) -> DailyPartitionsDefinition:
 
 
 def nightly_job(settings: Settings):
-    """The whole graph, by partition. The assets themselves are not partitioned: each run
-    rebuilds the warehouse as of its partition date, so the partition lives on the run."""
+    """The warehouse graph (all but the finance report), by partition. The assets themselves
+    are not partitioned: each run rebuilds the warehouse as of its partition date, so the
+    partition lives on the run."""
     return define_asset_job(
         NIGHTLY_JOB_NAME,
-        selection=AssetSelection.all(),
+        selection=WAREHOUSE_ASSETS,
         config=PartitionedConfig(
             partitions_def=business_days(settings),
             run_config_for_partition_key_fn=lambda _key: {},

@@ -19,6 +19,7 @@ from orchestration.lib.business_date import settings_for_run
 from orchestration.settings import Settings
 from orchestration.transform.build_state import plan_build, record_build
 from orchestration.transform.command import dbt_build_args, dbt_build_env, dbt_target
+from orchestration.transform.docs import docs_page, generate_docs
 from orchestration.transform.project import recall_dbt_project
 
 
@@ -70,6 +71,9 @@ def recall_dbt_models(
         yield from dbt.cli(
             dbt_build_args(settings, plan), context=context, target_path=dbt_target(settings)
         ).stream()
+        if plan.full or not docs_page(settings).exists():
+            context.log.info("Generating the dbt docs site (the models or settings changed)")
+            generate_docs(settings)
     with duckdb.connect(str(build)) as con:
         record_build(con, settings, plan)
 

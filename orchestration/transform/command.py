@@ -50,9 +50,14 @@ def dbt_build_args(settings: Settings, plan: BuildPlan | None = None) -> list[st
     The values of :data:`RUN_ENV` go in :func:`dbt_build_env`."""
     # Unit tests pin the rules under the default vars; they belong to development and CI
     # (tests/dbt runs them), not to a nightly run whose vars, timezone or currency differ.
-    build_vars = {k: v for k, v in dbt_vars(settings).items() if k not in RUN_ENV}
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars)]
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", dbt_vars_arg(settings)]
     return [*args, "--full-refresh"] if plan and plan.full else args
+
+
+def dbt_vars_arg(settings: Settings) -> str:
+    """The ``--vars`` of every dbt command of a run: the vars but those of :data:`RUN_ENV`,
+    which reach dbt in its environment, so the commands share one parse."""
+    return json.dumps({k: v for k, v in dbt_vars(settings).items() if k not in RUN_ENV})
 
 
 def dbt_build_env(settings: Settings, plan: BuildPlan | None = None) -> dict[str, str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import DagsterInstance
-from integration_helpers import differences
+from integration_helpers import MAY_BE_EMPTY, differences
 
 from orchestration.ingest import ingest_landing
 from orchestration.runner import run_pipeline
@@ -131,7 +131,7 @@ def test_threads_and_file_order_do_not_change_any_published_figure(
     found = differences(one.published_path, other.published_path)
 
     assert {table: diff[:2] for table, diff in found.items()} == dict.fromkeys(found, (0, 0))
-    assert all(rows > 0 for _, _, rows in found.values())
+    assert all(rows > 0 for table, (_, _, rows) in found.items() if table not in MAY_BE_EMPTY)
     assert "lapsed_pool_monthly" in found
 
     # The thread interleaving differs from build to build: a sum that depends on the order

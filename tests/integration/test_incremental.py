@@ -129,14 +129,23 @@ def test_late_data_inside_a_final_month_is_counted_where_it_belongs_and_said(
     day_by_day_home: tuple[Path, list[tuple[str, str | None]]], daily_landing: Path, tmp_path: Path
 ) -> None:
     home = copy_home(day_by_day_home[0], tmp_path / "home")
-    with duckdb.connect(str(home / "published" / "recall.duckdb"), read_only=True) as con:
-        # A customer without a transaction from 15 July to the month end, so the late
-        # purchase is their last one at that month end.
+    published = home / "published" / "recall.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        # A customer newly lapsed in July: the late purchase of 15 July is their last one at
+        # the month end, and takes them out of July's newly_lapsed.
         customer = con.execute(
-            "select customer_id from dim_customers where signup_date < '2026-06-01' "
-            "and customer_id not in (select customer_id from fct_transactions "
-            "where occurred_date between '2026-07-15' and '2026-07-31') "
+            "select customer_id from customer_lifecycle_monthly "
+            "where month_end = '2026-07-31' and stage = 'lapsed' and customer_id in ("
+            "select customer_id from customer_lifecycle_monthly "
+            "where month_end = '2026-06-30' and stage <> 'lapsed') "
             "order by customer_id limit 1"
+        ).fetchone()[0]
+        closed_july = con.execute(
+            "select * from recall_kpis_closed where month = '2026-07-01' order by all"
+        ).fetchall()
+        newly_lapsed = con.execute(
+            "select newly_lapsed from recall_kpis_monthly where month = '2026-07-01' "
+            "and channel = 'all' and recall_tier = 'all' and campaign_id = 'all'"
         ).fetchone()[0]
     late = home / "landing" / "transactions" / "transactions_late_2026-07-15.csv"
     late.write_text(
@@ -155,8 +164,27 @@ def test_late_data_inside_a_final_month_is_counted_where_it_belongs_and_said(
         "2026-07-15); their figures are recomputed"
     )
     assert "late data: 1 transactions" in outcome.format_summary(seconds=0)
+    with duckdb.connect(str(published), read_only=True) as con:
+        # July closed before the late purchase: its closed rows stay as they were, and the
+        # change shows as a restatement.
+        assert (
+            closed_july
+            and con.execute(
+                "select * from recall_kpis_closed where month = '2026-07-01' order by all"
+            ).fetchall()
+            == closed_july
+        )
+        assert con.execute(
+            "select column_name, closed_value, current_value, difference "
+            "from recall_kpis_restatements where month = '2026-07-01' and channel = 'all' "
+            "and recall_tier = 'all' and campaign_id = 'all' order by column_name"
+        ).fetchall() == [
+            ("net_lapsed_change", *_restated(con, "net_lapsed_change")),
+            ("newly_lapsed", newly_lapsed, newly_lapsed - 1, -1.0),
+        ]
+    # A full build of the same landing closes July only now, with the late purchase.
     full = _full_build(home / "landing", tmp_path / "full", last_day)
-    compared = differences(home / "published" / "recall.duckdb", full)
+    compared = differences(published, full, skip=("recall_kpis_closed", "recall_kpis_restatements"))
     assert {table: (a, b) for table, (a, b, _) in compared.items() if a or b} == {}
     with duckdb.connect(str(full), read_only=True) as con:
         assert con.execute(
@@ -164,3 +192,14 @@ def test_late_data_inside_a_final_month_is_counted_where_it_belongs_and_said(
             "where customer_id = ? and month_end = '2026-07-31'",
             [customer],
         ).fetchone() == (16,)
+
+
+def _restated(con: duckdb.DuckDBPyConnection, column: str) -> tuple[float, float, float]:
+    """The closed and current value of a July grand-total figure, and their difference."""
+    closed, current = con.execute(
+        f"select c.{column}, m.{column} from recall_kpis_closed as c "
+        "join recall_kpis_monthly as m using (month, channel, recall_tier, campaign_id) "
+        "where month = '2026-07-01' and channel = 'all' and recall_tier = 'all' "
+        "and campaign_id = 'all'"
+    ).fetchone()
+    return closed, current, current - closed

@@ -54,7 +54,7 @@ def _assert_quiet_with_a_summary_and_a_log(result: subprocess.CompletedProcess) 
         "0 new files loaded, 91 already loaded, 0 re-deliveries skipped, 1 changed file rejected."
     )
     assert re.fullmatch(
-        r"Checks, all passed: gates passed quarantine share 5/5, volume 12/12, freshness 1/1, "
+        r"Checks, all passed: gates passed quarantine share 5/5, volume 13/13, freshness 1/1, "
         r"expectation suites \d+/\d+; dbt tests passed (\d+)/\1\.",
         next(line for line in lines if line.startswith("Checks")),
     )

@@ -34,7 +34,9 @@ PUBLISHED_TABLES = [
     "lapse_tiers",
     "lapsed_pool_monthly",
     "lifecycle_flows_monthly",
+    "recall_kpis_closed",
     "recall_kpis_monthly",
+    "recall_kpis_restatements",
 ]
 
 

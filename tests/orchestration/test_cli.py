@@ -12,7 +12,20 @@ from orchestration.cli import main
 from orchestration.settings import is_quick_start
 
 
-@pytest.mark.parametrize("verb", [[], ["generate"], ["run"], ["replace"], ["backfill"], ["ui"]])
+@pytest.mark.parametrize(
+    "verb",
+    [
+        [],
+        ["generate"],
+        ["run"],
+        ["replace"],
+        ["backfill"],
+        ["ui"],
+        ["report"],
+        ["export"],
+        ["export", "outreach"],
+    ],
+)
 def test_every_verb_has_help(verb: list[str]) -> None:
     result = CliRunner().invoke(main, [*verb, "--help"])
     assert result.exit_code == 0

@@ -24,6 +24,8 @@ PUBLISHED_MARTS = (
     "lifecycle_flows_monthly",
     "lapse_tiers",
     "recall_kpis_monthly",
+    "recall_kpis_closed",
+    "recall_kpis_restatements",
     "lapse_reasons_monthly",
     "early_warning",
     "lapsed_pool_monthly",
