@@ -13,13 +13,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import matplotlib
-
-matplotlib.use("Agg")  # no screen: render to files only
-import matplotlib.pyplot as plt
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 KPIS = "recall_kpis_monthly"
 TREND_MONTHS = 12
@@ -197,6 +190,12 @@ def _months_before(month: date, count: int) -> date:
 
 
 def _write_spreadsheet(path: Path, tables: list[Table]) -> None:
+    # Imported here, as matplotlib below: the Dagster definitions import this module, and
+    # every run and UI process would pay for them.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     book.remove(book.active)
     for table in tables:
@@ -231,6 +230,11 @@ def _write_csvs(folder: Path, tables: list[Table]) -> None:
 
 
 def _write_chart(path: Path, trend: Table, report: Report) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen: render to files only
+    import matplotlib.pyplot as plt
+
     rows = [dict(zip(trend.columns, row, strict=True)) for row in trend.rows]
     months = [f"{r['month']:%Y-%m}" for r in rows]
     x = range(len(rows))

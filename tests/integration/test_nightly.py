@@ -103,8 +103,9 @@ def test_recall_ui_serves_the_nightly_schedule_and_stops_on_ctrl_c(
         assert {"pipelineName": "recall_nightly"} in repository["partitionSets"]
     finally:
         process.send_signal(signal.SIGINT)
-        # Read what it still prints while it stops, so a full pipe cannot hold it up.
-        _, stderr = process.communicate(timeout=60)
+        # Read what it still prints while it stops, so a full pipe cannot hold it up. Stopping
+        # waits up to 20 s for each of the webserver and the daemon before killing it.
+        _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0
     assert "Dagster UI stopped." in stderr
     time.sleep(1)
