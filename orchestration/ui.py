@@ -35,16 +35,15 @@ def serve(settings: Settings, host: str, port: int, say: Callable[[str], None]) 
     log_path = settings.logs_dir / f"ui-{datetime.now(UTC):%Y-%m-%dT%H%M%S}.log"
     url = f"http://{host}:{port}"
     _create_storage()
+    _stop_on_signals()
     with log_path.open("a", encoding="utf-8") as log:
-        processes = {
-            "webserver": _start(["dagster-webserver", "-h", host, "-p", str(port)], log),
-            "daemon": _start(["dagster-daemon", "run"], log),
-        }
-        stop = _stopper()
+        processes: dict[str, subprocess.Popen] = {}
         try:
+            processes["webserver"] = _start(["dagster-webserver", "-h", host, "-p", str(port)], log)
+            processes["daemon"] = _start(["dagster-daemon", "run"], log)
             _wait_until_up(url, processes, log_path)
             say(f"Dagster UI: {url}  (Ctrl-C stops it; its log: {log_path})")
-            while not stop():
+            while True:
                 for name, process in processes.items():
                     if process.poll() is not None:
                         raise RuntimeError(
@@ -83,16 +82,17 @@ def _start(command: list[str], log) -> subprocess.Popen:
     )
 
 
-def _stopper() -> Callable[[], bool]:
-    """SIGTERM (a service manager stopping the command) ends the loop like Ctrl-C."""
-    stopped = False
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM (a service manager stopping the command) both stop the UI, at any
+    point, also during startup. Installed explicitly: a shell that starts a command in the
+    background (``recall ui &``, cron, ``nohup``) hands it SIGINT ignored, and Python then
+    never turns Ctrl-C into KeyboardInterrupt."""
 
-    def on_term(_signum, _frame) -> None:
-        nonlocal stopped
-        stopped = True
+    def interrupt(_signum, _frame) -> None:
+        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_term)
-    return lambda: stopped
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _wait_until_up(url: str, processes: dict[str, subprocess.Popen], log_path: Path) -> None:
@@ -140,12 +140,18 @@ def _definitions_loaded(url: str) -> bool:
 
 
 def _stop_all(processes) -> None:
+    """Ask each process to stop, give each 20 s, then kill it; a second Ctrl-C kills at once."""
+    processes = [process for process in processes if process.poll() is None]
     for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+        process.terminate()
+    try:
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    except KeyboardInterrupt:
+        for process in processes:
             process.kill()
-            process.wait()
+    for process in processes:
+        process.wait()

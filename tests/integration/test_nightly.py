@@ -75,6 +75,8 @@ def test_recall_ui_serves_the_nightly_schedule_and_stops_on_ctrl_c(
         env=recall_environment(tmp_path / "home") | {"RECALL_TIMEZONE": "Europe/Berlin"},
         stderr=subprocess.PIPE,
         text=True,
+        # Started as a shell starts `recall ui &`: with SIGINT ignored. Ctrl-C must still stop it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         first_line = process.stderr.readline()
