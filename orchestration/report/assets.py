@@ -8,7 +8,6 @@ so it never changes what BI sees.
 
 from datetime import date
 
-import duckdb
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -22,7 +21,7 @@ from dagster import (
     define_asset_job,
 )
 
-from orchestration.report.finance import build_report
+from orchestration.report.finance import build_report, open_published
 from orchestration.settings import Settings
 
 REPORT_GROUP = "reports"
@@ -55,7 +54,7 @@ def monthly_recall_report(
 
 def report_months(settings: Settings) -> list[date]:
     """The month before D's month and the latest final month, from the published file."""
-    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+    with open_published(settings.published_path) as con:
         previous, latest_final = con.execute(
             "select "
             "cast(date_trunc('month', max(as_of_date)) - interval 1 month as date), "

@@ -82,14 +82,19 @@ def parse_month(text: str) -> date:
         raise ValueError(f"{text!r} is not a month: write it as YYYY-MM, e.g. 2026-09") from error
 
 
-def build_report(published: Path, reports_dir: Path, month: date) -> Report:
-    """Write the report of ``month`` (its first day) from the published file ``published``."""
+def open_published(published: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published file; ReportError when there is none yet."""
     if not published.exists():
         raise ReportError(
             f"There is no published file at {published}: run `recall run` first; the report "
             "reads the figures BI reads."
         )
-    with duckdb.connect(str(published), read_only=True) as con:
+    return duckdb.connect(str(published), read_only=True)
+
+
+def build_report(published: Path, reports_dir: Path, month: date) -> Report:
+    """Write the report of ``month`` (its first day) from the published file ``published``."""
+    with open_published(published) as con:
         as_of_date = con.execute("select max(as_of_date) from customer_lifecycle").fetchone()[0]
         total = _table(con, "Summary", f"month = ? and {GRAND_TOTAL}", [month])
         if not total.rows:

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations.dbt_contract import not_null_columns
 from orchestration.contract import AMOUNT, BOOLEAN, DATE, RATE, SOURCES, TIMESTAMP
 from orchestration.settings import PROJECT_DIR
 
@@ -175,6 +176,29 @@ def test_build_on_sample_rows_pins_dates_amounts_and_as_of(warehouse: Path, tmp_
         warehouse, "select campaign_id, fixed_cost_reporting from marts.dim_campaigns"
     )
     assert campaigns == [("k1", Decimal("100.00"))]
+    # The marts' enforced contracts: a column the YAML declares never null is NOT NULL in the
+    # table, so DuckDB refuses a null as the row is written (no not_null test runs after).
+    # fct_transactions is a view: its not_null columns are tested.
+    tables = [
+        name
+        for (name,) in query(
+            warehouse,
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1",
+        )
+    ]
+    assert len(tables) == len(list((PROJECT_DIR / "models" / "marts").rglob("*.sql"))) - 1
+    not_null = {
+        table: [
+            name
+            for (name,) in query(
+                warehouse,
+                "select column_name from duckdb_columns() where schema_name = 'marts' "
+                f"and table_name = '{table}' and not is_nullable order by column_index",
+            )
+        ]
+        for table in tables
+    }
+    assert not_null == {table: list(not_null_columns(table)) for table in tables}
 
 
 def test_build_on_empty_raw_tables_gives_empty_marts_and_passes_every_unit_test(

@@ -173,6 +173,21 @@ def test_the_monthly_asset_reports_the_month_before_d_and_the_latest_final_month
     assert written == sorted({f"recall_report_{m:%Y-%m}.xlsx" for m in (final, previous)})
 
 
+def test_the_monthly_asset_without_a_published_file_says_to_run_first(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", landing_dir=tmp_path)
+
+    result = materialize(
+        [monthly_recall_report], resources={"recall": settings}, raise_on_error=False
+    )
+
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_failure_data.error.cause.message.startswith(
+        f"orchestration.report.finance.ReportError: There is no published file at "
+        f"{settings.published_path}: run `recall run` first"
+    )
+
+
 def test_the_report_has_its_own_monthly_schedule(dbt_manifest: Path, tmp_path: Path) -> None:
     from orchestration.definitions import build_definitions
 

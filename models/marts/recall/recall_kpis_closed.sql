@@ -21,6 +21,8 @@
 {%- set keys = recall_kpi_columns('keys') %}
 {%- set recall_columns = recall_kpi_columns('recall') %}
 {%- set retention_columns = recall_kpi_columns('retention') %}
+{%- set closed_columns = keys + recall_columns + retention_columns
+    + ['is_final', 'retention_is_final', 'closed_on', 'retention_closed_on'] %}
 
 with
 
@@ -104,31 +106,12 @@ retention_closed as (
 
 ),
 
+-- Both parts in the table's column order.
 final as (
 
-    select
-        {%- for column in keys + recall_columns + retention_columns %}
-        {{ column }},
-        {%- endfor %}
-        is_final,
-        retention_is_final,
-        closed_on,
-        retention_closed_on
-
-    from newly_closed
-
+    select {{ closed_columns | join(', ') }} from newly_closed
     union all
-
-    select
-        {%- for column in keys + recall_columns + retention_columns %}
-        {{ column }},
-        {%- endfor %}
-        is_final,
-        retention_is_final,
-        closed_on,
-        retention_closed_on
-
-    from retention_closed
+    select {{ closed_columns | join(', ') }} from retention_closed
 
 )
 
