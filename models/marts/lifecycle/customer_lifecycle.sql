@@ -1,5 +1,3 @@
-{%- set value_window_days = var('value_window_days') | int -%}
-
 with
 
 customer_states as (
@@ -14,9 +12,9 @@ customers as (
 
 ),
 
-transactions as (
+customer_totals as (
 
-    select * from {{ ref('int_transactions_converted') }}
+    select * from {{ ref('int_customer_totals_summed') }}
 
 ),
 
@@ -26,54 +24,10 @@ recall_tier_matrix as (
 
 ),
 
-as_of as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
 states_at_d as (
 
     select * from customer_states
     where is_as_of_date
-
-),
-
--- Orders and net revenue, lifetime and in the value_window_days days up to and including D
--- (D - 364 .. D by default); int_transactions_converted holds nothing after D.
-customer_totals as (
-
-    select
-        transactions.customer_id,
-        sum(
-            case when transactions.is_qualifying_purchase then 1 else 0 end
-        ) as lifetime_orders,
-        sum(transactions.signed_amount_reporting) as lifetime_net_revenue_reporting,
-        sum(
-            case
-                when
-                    transactions.is_qualifying_purchase
-                    and {{ is_in_day_window(
-                        'transactions.occurred_date', 'as_of.as_of_date', value_window_days
-                    ) }}
-                    then 1
-                else 0
-            end
-        ) as orders_365d,
-        sum(
-            case
-                when
-                    {{ is_in_day_window(
-                        'transactions.occurred_date', 'as_of.as_of_date', value_window_days
-                    ) }}
-                    then transactions.signed_amount_reporting
-                else 0
-            end
-        ) as net_revenue_365d_reporting
-
-    from transactions
-    cross join as_of
-    group by transactions.customer_id
 
 ),
 
