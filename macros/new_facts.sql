@@ -5,11 +5,11 @@
 
     - new_facts_loaded_after: the newest loaded_at the last build had, so every row loaded
       since is taken;
-    - new_facts_occurred_from: the day before the last build's D (00:00 UTC), so every row the
-      last build left out as dated after its D is taken too: a local date is never more than
-      a day ahead of UTC, in any zone.
+    - new_facts_occurred_from: the start, in UTC, of the local day after the last build's D,
+      less an hour (build_state.facts_left_out_from), so every row the last build left out as
+      dated after its D is taken too.
 
-    Rows taken again (dated on that last day) replace themselves through the model's unique
+    Rows taken again (dated in that last hour) replace themselves through the model's unique
     key. Both compare raw columns, so the filter runs before any conversion. Whatever else can
     change a fact held already (vars, timezone, currency, rates, code, a replaced file, an
     earlier D) makes the run a full rebuild, and a full build (or a dbt run without the vars)

@@ -58,9 +58,9 @@ class BuildPlan:
     full: bool
     reasons: tuple[str, ...] = ()
     # For an incremental build, macro new_facts' vars: the rows loaded after this, or
-    # dated from this on, are new.
+    # dated from this on (naive UTC), are new.
     facts_loaded_after: str | None = None
-    facts_occurred_from: date | None = None
+    facts_occurred_from: datetime | None = None
     late_facts: str | None = None  # facts dated inside months already final, if any
     # Macro states_from's var: customer state is evaluated again from this date on.
     states_from: date | None = None
@@ -215,10 +215,23 @@ def plan_build(con: duckdb.DuckDBPyConnection, settings: Settings) -> BuildPlan:
     return BuildPlan(
         full=False,
         facts_loaded_after=inputs["facts_loaded_through"],
-        facts_occurred_from=as_of_date - timedelta(days=1),
+        facts_occurred_from=facts_left_out_from(con, as_of_date, settings.timezone),
         late_facts=_late_facts(con, settings, inputs, as_of_date),
         states_from=states_changed_from(con, inputs["facts_loaded_through"], as_of_date),
     )
+
+
+def facts_left_out_from(
+    con: duckdb.DuckDBPyConnection, as_of_date: date, timezone: str
+) -> datetime:
+    """The earliest UTC time a fact the last build left out (dated after its D in the
+    reporting timezone) can have: the start of the local day after D, less an hour, so that
+    a day starting in a daylight-saving change is covered whichever way it resolves. The
+    conversion is DuckDB's, the same the models date facts with."""
+    return con.execute(
+        "select timezone('UTC', timezone(?, cast(? as timestamp))) - interval 1 hour",
+        [timezone, as_of_date + timedelta(days=1)],
+    ).fetchone()[0]
 
 
 def states_changed_from(con: duckdb.DuckDBPyConnection, since: str, as_of_date: date) -> date:

@@ -4,7 +4,7 @@ the dbt command it issues for each."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import pytest
@@ -15,6 +15,7 @@ from orchestration.settings import load_settings
 from orchestration.transform import build_state
 from orchestration.transform.build_state import (
     BuildPlan,
+    facts_left_out_from,
     last_final_month_end,
     raw_validated_through,
     record_build,
@@ -40,12 +41,32 @@ def test_the_last_final_month_end_follows_is_final(
     assert last_final_month_end(as_of_date, window) == final_through
 
 
+@pytest.mark.parametrize(
+    ("timezone", "last_d", "left_out_from"),
+    [
+        ("UTC", date(2026, 6, 30), datetime(2026, 6, 30, 23)),
+        # 2026-07-01 00:00 EDT is 04:00 UTC; at UTC+14 it is 10:00 UTC the day before.
+        ("America/New_York", date(2026, 6, 30), datetime(2026, 7, 1, 3)),
+        ("Pacific/Kiritimati", date(2026, 6, 30), datetime(2026, 6, 30, 9)),
+        # Chile starts summer time at midnight: 2026-09-06 starts at 01:00 -03 (04:00 UTC),
+        # and when it ends, 2026-04-05 starts at 00:00 -04 (04:00 UTC).
+        ("America/Santiago", date(2026, 9, 5), datetime(2026, 9, 6, 3)),
+        ("America/Santiago", date(2026, 4, 4), datetime(2026, 4, 5, 3)),
+    ],
+)
+def test_new_facts_start_an_hour_before_the_local_day_after_the_last_d(
+    timezone: str, last_d: date, left_out_from: datetime
+) -> None:
+    with duckdb.connect() as con:
+        assert facts_left_out_from(con, last_d, timezone) == left_out_from
+
+
 def test_an_incremental_build_passes_where_new_facts_start_and_a_full_one_full_refresh() -> None:
     settings = load_settings({}, as_of_date="2026-06-30")
     incremental = BuildPlan(
         full=False,
         facts_loaded_after="2026-07-01 02:00:00.123456",
-        facts_occurred_from=date(2026, 6, 28),
+        facts_occurred_from=datetime(2026, 6, 30, 23),
         states_from=date(2026, 6, 27),
     )
     args = dbt_build_args(settings, incremental)
@@ -54,7 +75,7 @@ def test_an_incremental_build_passes_where_new_facts_start_and_a_full_one_full_r
     assert dbt_build_env(settings, incremental) == {
         "RECALL_DBT_AS_OF_DATE": "2026-06-30",
         "RECALL_DBT_NEW_FACTS_LOADED_AFTER": "2026-07-01 02:00:00.123456",
-        "RECALL_DBT_NEW_FACTS_OCCURRED_FROM": "2026-06-28",
+        "RECALL_DBT_NEW_FACTS_OCCURRED_FROM": "2026-06-30 23:00:00",
         "RECALL_DBT_STATES_FROM": "2026-06-27",
     }
     assert incremental.describe() == (
