@@ -111,6 +111,12 @@ class Settings:
         return self.home / "build" / "warehouse.duckdb"
 
     @property
+    def raw_parquet_dir(self) -> Path:
+        """The raw tables as Parquet, one folder per source, for the Spark engine's sources
+        (``ingest/raw_parquet.py``)."""
+        return self.home / "raw"
+
+    @property
     def quarantine_dir(self) -> Path:
         """One CSV per run of the rows it quarantined or parked, for operators."""
         return self.home / "quarantine"

@@ -17,11 +17,12 @@
 -- the last build's D, a customer without new transactions is in the same state as there (the
 -- same purchases count), so only the customers with new transactions go through the windows.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     unique_key='evaluation_date',
     incremental_strategy='delete+insert',
-    post_hook="delete from {{ this }} where evaluation_date not in "
-        ~ "(select evaluation_date from {{ ref('int_evaluation_dates_listed') }})",
+    post_hook="{% if incremental_where_supported() == 'incremental' %}"
+        ~ "delete from {{ this }} where evaluation_date not in "
+        ~ "(select evaluation_date from {{ ref('int_evaluation_dates_listed') }}){% endif %}",
     meta={'rewritten_rows': {'states_from': 'evaluation_date'}},
 ) }}
 {%- set value_window_days = var('value_window_days') | int %}

@@ -9,7 +9,7 @@
 -- start of the last build (its as_of_date) up to the day before this one's. A build never moves
 -- D back incrementally (orchestration/transform/build_state.py).
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     unique_key='customer_id',
     incremental_strategy='delete+insert',
 ) }}

@@ -11,7 +11,7 @@
 -- nightly build lists again only those customers (macro has_new_facts); each keeps at least
 -- the lapse after the last purchase, so the rows replaced always cover the old ones.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     unique_key='customer_id',
     incremental_strategy='delete+insert',
 ) }}

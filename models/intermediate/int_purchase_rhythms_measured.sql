@@ -8,7 +8,7 @@
 -- a nightly build measures again only those customers (macro has_new_facts); early_warning
 -- then reads one row per customer instead of every transaction.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     unique_key='customer_id',
     incremental_strategy='delete+insert',
 ) }}

@@ -60,7 +60,7 @@ final as (
 
     select
         *,
-        1.0 * control_returned / nullif(control_customers, 0) as control_rate
+        cast(control_returned as double) / nullif(control_customers, 0) as control_rate
 
     from control_rows
 

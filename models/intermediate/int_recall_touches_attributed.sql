@@ -12,7 +12,7 @@
 -- transaction or touch, or with a touch that the dates evaluated again (macro states_from) can
 -- change: an event dated from then on, or a tier read at a month end from then on.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     unique_key='touch_id',
     incremental_strategy='delete+insert',
 ) }}

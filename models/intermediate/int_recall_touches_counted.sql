@@ -141,11 +141,11 @@ final as (
 
     select
         *,
-        1.0 * recalled_customers / nullif(contacted_customers, 0) as recall_rate,
-        1.0 * treated_returned / nullif(contacted_customers, 0) as treated_return_rate,
-        1.0 * retained_m1_customers / nullif(recalled_customers, 0) as retained_m1,
-        1.0 * retained_m2_customers / nullif(recalled_customers, 0) as retained_m2,
-        1.0 * retained_m3_customers / nullif(recalled_customers, 0) as retained_m3
+        cast(recalled_customers as double) / nullif(contacted_customers, 0) as recall_rate,
+        cast(treated_returned as double) / nullif(contacted_customers, 0) as treated_return_rate,
+        cast(retained_m1_customers as double) / nullif(recalled_customers, 0) as retained_m1,
+        cast(retained_m2_customers as double) / nullif(recalled_customers, 0) as retained_m2,
+        cast(retained_m3_customers as double) / nullif(recalled_customers, 0) as retained_m3
 
     from touch_rows
 

@@ -9,7 +9,7 @@
 -- would run once for each of them. Incremental: a nightly build converts only the new facts
 -- (macro new_facts); anything that could change a converted fact rebuilds it in full.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     unique_key='transaction_id',
     incremental_strategy='delete+insert',
     meta={'rewritten_rows': {'new_facts': true}},

@@ -2,7 +2,7 @@
 -- (SPEC §5.1): D's own month only when D is its last day. Incremental like
 -- int_customer_states_evaluated: a nightly build replaces the month ends it evaluated again.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     unique_key='month_end',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

@@ -1,7 +1,7 @@
 -- Incremental like customer_lifecycle_monthly: a nightly build counts again the month ends
 -- it evaluated again, from the month end before them on.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     unique_key='month_end',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

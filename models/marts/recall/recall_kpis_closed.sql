@@ -12,7 +12,7 @@
 -- Never rebuilt, not even by a full rebuild (full_refresh false): the closed figures are the
 -- record a restatement is measured against.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_where_supported(),
     unique_key='month',
     incremental_strategy='delete+insert',
     full_refresh=false,

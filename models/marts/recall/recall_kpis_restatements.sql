@@ -29,69 +29,111 @@ kpis as (
 closed as (
 
     select * from {{ ref('recall_kpis_closed') }}
-    where month in (select kpis.month from kpis)
 
 ),
 
--- Closed months only: a current row in a closed month that did not exist at its close is a
--- restatement too.
-current_rows as (
-
-    select * from kpis
-    where month in (select closed.month from closed)
-
-),
-
-compared_rows as (
+-- Every closed row and every final current row, matched on their keys. Each input is read once
+-- (Spark 4.3 fails to ship a plan that reads a unit test's fixture rows twice and joins them).
+matched_rows as (
 
     select
         {%- for column in keys %}
-        coalesce(closed.{{ column }}, current_rows.{{ column }}) as {{ column }},
+        coalesce(closed.{{ column }}, kpis.{{ column }}) as {{ column }},
         {%- endfor %}
         {%- for column, _ in compared %}
         closed.{{ column }} as closed_{{ column }},
-        current_rows.{{ column }} as current_{{ column }},
+        kpis.{{ column }} as current_{{ column }},
         {%- endfor %}
         max(closed.closed_on) over (
-            partition by coalesce(closed.month, current_rows.month)
+            partition by coalesce(closed.month, kpis.month)
         ) as closed_on,
         max(closed.retention_closed_on) over (
-            partition by coalesce(closed.month, current_rows.month)
-        ) as retention_closed_on
+            partition by coalesce(closed.month, kpis.month)
+        ) as retention_closed_on,
+        count(closed.month) over (
+            partition by coalesce(closed.month, kpis.month)
+        ) as closed_rows_in_month,
+        count(kpis.month) over (
+            partition by coalesce(closed.month, kpis.month)
+        ) as final_rows_in_month
 
     from closed
-    full outer join current_rows
+    full outer join kpis
         on
-            closed.month = current_rows.month
-            and closed.channel = current_rows.channel
-            and closed.recall_tier = current_rows.recall_tier
-            and closed.campaign_id = current_rows.campaign_id
+            closed.month = kpis.month
+            and closed.channel = kpis.channel
+            and closed.recall_tier = kpis.recall_tier
+            and closed.campaign_id = kpis.campaign_id
+
+),
+
+-- Closed months that are final as of D. A current row in a closed month that did not exist at
+-- its close is a restatement too.
+compared_rows as (
+
+    select * from matched_rows
+    where closed_rows_in_month > 0 and final_rows_in_month > 0
+
+),
+
+-- One row per figure of each compared row: a cross join with the list of figures, not a union
+-- of one select per figure, which Spark plans as dozens of scans of compared_rows.
+figures as (
+
+    select
+        figure_list.column_name,
+        figure_list.closed_on_column
+    from (
+        values
+        {%- for column, closed_on in compared %}
+        ('{{ column }}', '{{ closed_on }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as figure_list (column_name, closed_on_column)
 
 ),
 
 restated as (
 
-    {%- for column, closed_on in compared %}
-
     select
         {%- for key in keys %}
-        {{ key }},
+        compared_rows.{{ key }},
         {%- endfor %}
-        '{{ column }}' as column_name,
-        cast(closed_{{ column }} as double) as closed_value,
-        cast(current_{{ column }} as double) as current_value,
-        cast(current_{{ column }} - closed_{{ column }} as double) as difference,
-        {{ closed_on }} as closed_on
+        figures.column_name,
+        case figures.column_name
+            {%- for column, _ in compared %}
+            when '{{ column }}' then cast(compared_rows.closed_{{ column }} as double)
+            {%- endfor %}
+        end as closed_value,
+        case figures.column_name
+            {%- for column, _ in compared %}
+            when '{{ column }}' then cast(compared_rows.current_{{ column }} as double)
+            {%- endfor %}
+        end as current_value,
+        case figures.column_name
+            {%- for column, _ in compared %}
+            when '{{ column }}'
+                then cast(
+                        compared_rows.current_{{ column }} - compared_rows.closed_{{ column }}
+                        as double
+                    )
+            {%- endfor %}
+        end as difference,
+        case figures.closed_on_column
+            when 'closed_on' then compared_rows.closed_on
+            else compared_rows.retention_closed_on
+        end as closed_on,
+        case figures.column_name
+            {%- for column, _ in compared %}
+            when '{{ column }}'
+                then (
+                    compared_rows.closed_{{ column }}
+                    is distinct from compared_rows.current_{{ column }}
+                )
+            {%- endfor %}
+        end as is_restated
 
     from compared_rows
-    where
-        {{ closed_on }} is not null
-        and closed_{{ column }} is distinct from current_{{ column }}
-    {%- if not loop.last %}
-
-    union all
-    {%- endif %}
-    {%- endfor %}
+    cross join figures
 
 ),
 
@@ -108,6 +150,7 @@ final as (
         closed_on
 
     from restated
+    where closed_on is not null and is_restated
 
 )
 
