@@ -97,11 +97,12 @@ def test_every_seed_model_unit_test_and_data_test_passes_on_spark(both_engines: 
     assert summary, both_engines["build"][-3000:]
     counts = dict(part.split("=") for part in summary[-1].split("Done. ")[1].split())
     assert counts["ERROR"] == counts["WARN"] == counts["SKIP"] == "0"
-    assert int(counts["PASS"]) > 250
+    assert counts["PASS"] == counts["TOTAL"] != "0"
 
 
 def test_raw_parquet_holds_every_raw_row(both_engines: dict):
-    with duckdb.connect(str(both_engines["published"].parent.parent / "warehouse.duckdb")) as con:
+    warehouse = both_engines["published"].parent.parent / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         expected = {
             table: con.execute(f"select count(*) from raw.{table}").fetchone()[0]
             for table in both_engines["raw_rows"]
