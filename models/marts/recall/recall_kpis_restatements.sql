@@ -76,8 +76,8 @@ compared_rows as (
 
 ),
 
--- One row per figure of each compared row: a cross join with the list of figures, not a union
--- of one select per figure, which Spark plans as dozens of scans of compared_rows.
+-- One row per figure of each compared row: a cross join with the list of figures, so
+-- compared_rows is read once rather than once per figure.
 figures as (
 
     select
