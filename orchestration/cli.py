@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shutil
 import sys
 import time
 from datetime import date, datetime
@@ -61,6 +62,7 @@ def _export(settings: Settings) -> None:
     os.environ["RECALL_CURRENCY"] = settings.currency
     os.environ["RECALL_MEMORY_LIMIT"] = settings.memory_limit
     os.environ["RECALL_THREADS"] = str(settings.threads)
+    os.environ["RECALL_ENGINE"] = settings.engine
     if settings.as_of_date:
         os.environ["RECALL_AS_OF"] = settings.as_of_date.isoformat()
     else:
@@ -236,6 +238,14 @@ def _run_options(*, as_of: bool = True):
             metavar="N",
             help="DuckDB threads, a whole number >= 1 (default: RECALL_THREADS, threads in "
             "recall.toml, or the number of CPUs).",
+        ),
+        click.option(
+            "--engine",
+            default=None,
+            metavar="ENGINE",
+            help="Engine the models build on: duckdb, or spark for a local Spark (Java 17), "
+            "which also publishes the marts as Parquet (default: RECALL_ENGINE, engine in "
+            "recall.toml, or duckdb).",
         ),
         click.option(
             "--var",
@@ -540,9 +550,15 @@ def _run_settings(options: dict[str, Any]) -> Settings:
         currency=options["currency"],
         memory_limit=options["memory_limit"],
         threads=options["threads"],
+        engine=options["engine"],
         allow_shrink=options["allow_shrink"],
         var_options=options["var_options"],
     )
+    if settings.engine == "spark" and shutil.which("java") is None:
+        raise click.ClickException(
+            "The Spark engine needs Java 17 or later, and `java` is not on PATH: install a JDK "
+            "and put its bin folder on PATH, or build on DuckDB (--engine duckdb). Nothing ran."
+        )
     _export(settings)
     return settings
 

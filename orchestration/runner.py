@@ -98,6 +98,7 @@ class RunOutcome:
                 *build_lines(self.settings.warehouse_path),
                 *self._check_lines(),
                 *published_summary_lines(self.settings.published_path),
+                *self._spark_lines(),
                 *self._data_docs_lines(),
                 *self._log_lines(),
                 *self._warning_lines(),
@@ -137,6 +138,14 @@ class RunOutcome:
         return [
             f"Checks, {verdict}: gates passed {', '.join(parts)}; dbt tests passed "
             f"{tests_passed}/{tests_passed + tests_failed}."
+        ]
+
+    def _spark_lines(self) -> list[str]:
+        if self.settings.engine != "spark":
+            return []
+        return [
+            "Built on Spark; the same marts as Parquet, Spark's published schema: "
+            f"{self.settings.published_spark_dir}"
         ]
 
     def _data_docs_lines(self) -> list[str]:

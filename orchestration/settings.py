@@ -44,6 +44,9 @@ DEFAULT_TIMEZONE = "UTC"
 DEFAULT_CURRENCY = "USD"
 DEFAULT_MEMORY_LIMIT = "3GB"
 DEFAULT_THREADS = os.cpu_count() or 1
+# The engines dbt builds on (profiles.yml targets): DuckDB in this process's file, or Spark.
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
 # The least memory limit accepted, in bytes (100MB).
 MIN_MEMORY_LIMIT = 100 * 1000**2
 # The units DuckDB's memory_limit takes: 1000^i bytes, or 1024^i for the binary ones.
@@ -83,6 +86,9 @@ class Settings:
     # number of threads it may use, for every connection that does heavy work.
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int = DEFAULT_THREADS
+    # The engine dbt builds the models on (SPEC §2). Ingest, the checks and the BI file stay
+    # on DuckDB whichever it is; Spark also publishes its marts as Parquet.
+    engine: str = DEFAULT_ENGINE
     # The SPEC vars set by an option, a variable or recall.toml (checked; the gates' too),
     # which the dbt build receives; the others keep their dbt_project.yml defaults. Not part
     # of the hash, so the settings stay hashable; never mutated.
@@ -115,6 +121,19 @@ class Settings:
         """The raw tables as Parquet, one folder per source, for the Spark engine's sources
         (``ingest/raw_parquet.py``)."""
         return self.home / "raw"
+
+    @property
+    def spark_dir(self) -> Path:
+        """Spark's working folder: its metastore, its tables, dbt's target folder for the
+        spark target, and the marts a Spark build wrote for the checks
+        (``transform/spark.py``)."""
+        return self.home / "spark"
+
+    @property
+    def published_spark_dir(self) -> Path:
+        """The checked marts of the Spark engine as Parquet, one folder per table: the
+        tables of Spark's ``published`` schema."""
+        return self.home / "published" / "spark"
 
     @property
     def quarantine_dir(self) -> Path:
@@ -154,6 +173,7 @@ _SOURCES = {
     "currency": ("--currency", "RECALL_CURRENCY", "currency"),
     "memory_limit": ("--memory-limit", "RECALL_MEMORY_LIMIT", "memory_limit"),
     "threads": ("--threads", "RECALL_THREADS", "threads"),
+    "engine": ("--engine", "RECALL_ENGINE", "engine"),
 }
 _FILE_KEYS = {key: name for name, (_, _, key) in _SOURCES.items()}
 # The dbt vars that are operator settings: set with their own option, never with --var.
@@ -245,7 +265,7 @@ def load_settings(
 
     Raises :class:`SettingsError` naming the option, variable or file key of a value that is
     not a known timezone, a currency code, a date, a DuckDB memory limit of at least 100MB or
-    a whole number of threads >= 1, of an as-of date after ``today``
+    a whole number of threads >= 1, an engine (duckdb, spark), of an as-of date after ``today``
     (default: the current date in the reporting timezone; a business date that has not
     happened yet would describe every customer as lapsing, SPEC §4), of an unknown var or
     file key, of a var value its rule refuses, and of every var in a threshold chain whose
@@ -276,6 +296,7 @@ def load_settings(
     as_of = pick("as_of_date")
     memory_limit = pick("memory_limit")
     threads = pick("threads")
+    engine = pick("engine")
     zone = _timezone(*timezone) if timezone else DEFAULT_TIMEZONE
     overrides = _vars(var_options, env, settings_file)
     merged = {**VAR_DEFAULTS, **overrides}
@@ -291,6 +312,7 @@ def load_settings(
         allow_shrink=allow_shrink,
         memory_limit=_memory_limit(*memory_limit) if memory_limit else DEFAULT_MEMORY_LIMIT,
         threads=_threads(*threads) if threads else DEFAULT_THREADS,
+        engine=_engine(*engine) if engine else DEFAULT_ENGINE,
         var_overrides=overrides,
     )
 
@@ -308,7 +330,7 @@ def vars_help() -> str:
         f"name = value under [vars] in $RECALL_HOME/{SETTINGS_FILE_NAME}. Options override",
         f"environment variables, which override {SETTINGS_FILE_NAME}, which overrides the",
         f"defaults; {SETTINGS_FILE_NAME} also takes landing, timezone, currency, as_of,",
-        "memory_limit and threads.",
+        "memory_limit, threads and engine.",
     ]
     return "\n".join(lines)
 
@@ -373,7 +395,7 @@ def _unknown_file_key(key: str) -> str:
     hint = f"did you mean {close[0]}? " if close else ""
     return (
         f"unknown key {key!r}: {hint}{SETTINGS_FILE_NAME} takes landing, timezone, currency, "
-        "as_of, memory_limit, threads and a [vars] table"
+        "as_of, memory_limit, threads, engine and a [vars] table"
     )
 
 
@@ -572,6 +594,15 @@ def _threads(value: object, source: str) -> int:
         shown = _shown(value) if threads is None else threads
         raise SettingsError(source, f"{shown} is not a whole number >= 1")
     return int(threads)
+
+
+def _engine(value: object, source: str) -> str:
+    name = str(value).strip().lower()
+    if name not in ENGINES:
+        raise SettingsError(
+            source, f"unknown engine {value!r}: use {' or '.join(ENGINES)} (default duckdb)"
+        )
+    return name
 
 
 def _as_of_date(value: object, source: str, timezone: str, today: date | None) -> date:

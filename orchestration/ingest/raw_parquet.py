@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import SOURCES
+from orchestration.lib.folders import replace_folder
 from orchestration.lib.sql import sql_identifier, sql_literal
 
 
@@ -44,18 +45,12 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: str, target_dir: Path) -
         else sql_identifier(name)
         for name, data_type in columns
     )
-    folder = target_dir / table
     staging = target_dir / f".{table}.new"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    con.execute(
+    written = con.execute(
         f"copy (select {selected} from raw.{sql_identifier(table)}) "
-        f"to {sql_literal(str(staging / 'part-0.parquet'))} (format parquet)"
-    )
-    retired = target_dir / f".{table}.old"
-    shutil.rmtree(retired, ignore_errors=True)
-    if folder.exists():
-        folder.rename(retired)
-    staging.rename(folder)
-    shutil.rmtree(retired, ignore_errors=True)
-    return con.execute(f"select count(*) from raw.{sql_identifier(table)}").fetchone()[0]
+        f"to {sql_literal(str(staging / 'part-0.parquet'))} (format parquet, return_stats)"
+    ).fetchall()
+    replace_folder(staging, target_dir / table)
+    return sum(row[1] for row in written)

@@ -1,5 +1,6 @@
 """Publish: the marts of this run's build copy, once built and checked, swapped atomically
-into the BI file; then the build copy becomes the working file."""
+into the BI file (and, built on Spark, their Parquet folders into Spark's ``published``
+schema); then the build copy becomes the working file."""
 
 from pathlib import Path
 
@@ -12,14 +13,17 @@ from dagster import (
     ResourceParam,
     asset,
 )
+from dagster_dbt import DbtCliResource
 
 from orchestration.lib.build_copy import check_build, promote_build
+from orchestration.lib.environment import environment
 from orchestration.publish.bi_file import Refresh, publish_marts
 from orchestration.settings import Settings
 from orchestration.transform.assets import mart_keys
 from orchestration.transform.build_state import built_incrementally, states_rewritten_from
 from orchestration.transform.docs import publish_docs
 from orchestration.transform.project import recall_dbt_project
+from orchestration.transform.spark import publish_spark_marts
 
 # The published facts a nightly build only adds to (build_state: nothing already built
 # changes), with their keys; the customer month ends it replaces from a date on (the date
@@ -91,10 +95,11 @@ def _refreshes(refreshed: dict[str, Refresh]) -> str:
     key=AssetKey(["published", "recall_duckdb"]),
     deps=mart_keys(),
     group_name="publish",
-    description="The read-only DuckDB file BI tools open: every mart, no personal data.",
+    description="The read-only DuckDB file BI tools open: every mart, no personal data (and, "
+    "on Spark, the marts as the Parquet tables of Spark's published schema).",
 )
 def published_warehouse(
-    context: AssetExecutionContext, recall: ResourceParam[Settings]
+    context: AssetExecutionContext, dbt: DbtCliResource, recall: ResourceParam[Settings]
 ) -> MaterializeResult:
     build = check_build(recall, context.run.run_id)
     appended = appended_tables(build, recall.published_path)
@@ -110,6 +115,11 @@ def published_warehouse(
         appended=appended,
     )
     record_publication(build, recall.published_path)
+    spark = None
+    if recall.engine == "spark":
+        with environment({"RECALL_HOME": str(recall.home)}):
+            spark = publish_spark_marts(dbt, recall, sorted(result.row_counts))
+        context.log.info(f"Published the marts as Spark's published schema, under {spark}")
     docs = publish_docs(recall)
     # After the BI file: a run killed in between publishes the same tables again next time.
     promote_build(recall)
@@ -120,6 +130,7 @@ def published_warehouse(
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(result.path)),
+            **({"spark_path": MetadataValue.path(str(spark))} if spark else {}),
             **({"docs": MetadataValue.path(str(docs))} if docs else {}),
             **{f"rows.{table}": rows for table, rows in result.row_counts.items()},
         }

@@ -1,8 +1,7 @@
 """dbt build of staging, intermediate and mart models; dbt tests surface as asset checks."""
 
-import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -16,11 +15,18 @@ from dagster_dbt import (
 
 from orchestration.lib.build_copy import check_build
 from orchestration.lib.business_date import settings_for_run
+from orchestration.lib.environment import environment
 from orchestration.settings import Settings
 from orchestration.transform.build_state import plan_build, record_build
 from orchestration.transform.command import dbt_build_args, dbt_build_env, dbt_target
 from orchestration.transform.docs import docs_page, generate_docs
 from orchestration.transform.project import recall_dbt_project
+from orchestration.transform.spark import (
+    checked_models,
+    load_checked_models,
+    prepare_spark_inputs,
+    write_checked_models,
+)
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -49,14 +55,19 @@ def recall_dbt_models(
     build = check_build(settings, context.run.run_id)
     with duckdb.connect(str(build), read_only=True) as con:
         plan = plan_build(con, settings)
+    engine = (
+        "Spark"
+        if settings.engine == "spark"
+        else f"DuckDB memory_limit={settings.memory_limit}, threads={settings.threads}"
+    )
     context.log.info(
         f"Building the warehouse as of {settings.as_of_date or 'the latest transaction date'} "
-        f"({settings.timezone}, {settings.currency}; DuckDB memory_limit="
-        f"{settings.memory_limit}, threads={settings.threads}): {plan.describe()}"
+        f"({settings.timezone}, {settings.currency}; {engine}): {plan.describe()}"
     )
     # dbt runs as a subprocess that inherits this environment. profiles.yml locates the file
     # dbt writes, this run's build copy, through RECALL_BUILD_DATABASE, and sets DuckDB's
-    # memory limit and threads from RECALL_MEMORY_LIMIT and RECALL_THREADS.
+    # memory limit and threads from RECALL_MEMORY_LIMIT and RECALL_THREADS; Spark's folders
+    # are under RECALL_HOME.
     run_env = {
         "RECALL_HOME": str(settings.home),
         "RECALL_BUILD_DATABASE": str(build),
@@ -64,13 +75,17 @@ def recall_dbt_models(
         "RECALL_THREADS": str(settings.threads),
         **dbt_build_env(settings, plan),
     }
-    with _environment(run_env):
-        # One target folder per home, kept from run to run, so dbt parses again only what
-        # changed since the last run (its partial_parse.msgpack); the run lock keeps it to one
-        # dbt at a time.
+    if settings.engine == "spark":
+        run_env |= prepare_spark_inputs(settings, build, context.log.info)
+    with environment(run_env):
+        # One target folder per home and engine, kept from run to run, so dbt parses again
+        # only what changed since the last run (its partial_parse.msgpack); the run lock
+        # keeps it to one dbt at a time.
         yield from dbt.cli(
             dbt_build_args(settings, plan), context=context, target_path=dbt_target(settings)
         ).stream()
+        if settings.engine == "spark":
+            _load_from_spark(context, dbt, settings, build)
         if plan.full or not docs_page(settings).exists():
             context.log.info("Generating the dbt docs site (the models or settings changed)")
             generate_docs(settings)
@@ -78,20 +93,18 @@ def recall_dbt_models(
         record_build(con, settings, plan)
 
 
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Sets ``values`` in this process's environment and restores it afterwards, so anything
-    else that runs dbt in this process builds the working file again, with its own settings."""
-    given = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in given.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def _load_from_spark(
+    context: AssetExecutionContext, dbt: DbtCliResource, settings: Settings, build: Path
+) -> None:
+    """The models the checks read, built on Spark, into the build copy (transform/spark.py)."""
+    models = checked_models(recall_dbt_project.manifest_path)
+    context.log.info(f"Writing the {len(models)} models the checks read from Spark as Parquet")
+    output = write_checked_models(dbt, settings, models)
+    loaded = load_checked_models(build, output, models)
+    context.log.info(
+        f"Loaded {len(loaded)} models built on Spark into {build} for the checks "
+        f"({sum(loaded.values()):,} rows)"
+    )
 
 
 def mart_keys() -> list[AssetKey]:

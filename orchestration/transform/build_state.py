@@ -14,7 +14,9 @@ the reasons in the log and the summary:
 - the currency rates delivered as landing files (a rate may reprice past facts);
 - a file replaced with ``recall replace`` (its rows left raw, and facts never shrink
   incrementally);
-- an as-of date before the last build's (facts after it must go).
+- an as-of date before the last build's (facts after it must go);
+- the engine: the build before was made on the other one, or this one is on Spark, where
+  every model is a table rebuilt whole.
 
 Late data, a fact dated inside a month already final, moves the states' start back to its
 date; the models kept per customer work out its customer again, and every other model
@@ -48,6 +50,7 @@ _INPUT_NAMES = {
     "code": "the models, macros or seeds",
     "currency_rates": "the currency rates delivered as landing files",
     "replaced_files": "a file replaced with recall replace",
+    "engine": "the engine",
 }
 
 
@@ -144,6 +147,7 @@ def build_inputs(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str
         "code": code_fingerprint(),
         "currency_rates": json.dumps([rates[0], rates[1], str(rates[2])]),
         "replaced_files": str(_replaced_files(con)),
+        "engine": settings.engine,
         "facts_loaded_through": str(facts_loaded_through or "1900-01-01"),
         # Not reasons to rebuild: what the raw suites validated before this build.
         "raw_loaded_through": str(raw_loaded_through or "1900-01-01"),
@@ -210,6 +214,8 @@ def plan_build(con: duckdb.DuckDBPyConnection, settings: Settings) -> BuildPlan:
         reasons.append(f"the as-of date moved back from {as_of_date} to {settings.as_of_date}")
     if as_of_date is None:
         reasons.append("the last build had no transactions")
+    if settings.engine == "spark":
+        reasons.append("Spark rebuilds every model")
     if reasons:
         return BuildPlan(full=True, reasons=tuple(reasons))
     return BuildPlan(

@@ -25,8 +25,16 @@ RUN_ENV = {
 
 
 def dbt_target(settings: Settings) -> Path:
-    """dbt's target folder for a home's runs (manifest, run_results.json, partial parse)."""
+    """dbt's target folder for a home's runs (manifest, run_results.json, partial parse), one
+    per engine: each profile target has a parse of its own."""
+    if settings.engine == "spark":
+        return settings.spark_dir / "target"
     return settings.home / "dbt" / "target"
+
+
+def dbt_profile_args(settings: Settings) -> list[str]:
+    """The profiles.yml target of the run's engine, when it is not the default (DuckDB)."""
+    return ["--target", "spark"] if settings.engine == "spark" else []
 
 
 def dbt_vars(settings: Settings) -> dict[str, str | int | float]:
@@ -50,7 +58,14 @@ def dbt_build_args(settings: Settings, plan: BuildPlan | None = None) -> list[st
     The values of :data:`RUN_ENV` go in :func:`dbt_build_env`."""
     # Unit tests pin the rules under the default vars; they belong to development and CI
     # (tests/dbt runs them), not to a nightly run whose vars, timezone or currency differ.
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", dbt_vars_arg(settings)]
+    args = [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        dbt_vars_arg(settings),
+        *dbt_profile_args(settings),
+    ]
     return [*args, "--full-refresh"] if plan and plan.full else args
 
 

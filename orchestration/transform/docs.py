@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from orchestration.settings import PROJECT_DIR, Settings
-from orchestration.transform.command import dbt_target, dbt_vars_arg
+from orchestration.transform.command import dbt_profile_args, dbt_target, dbt_vars_arg
 from orchestration.transform.project import DBT_EXECUTABLE
 
 STATIC_PAGE = "static_index.html"
@@ -43,6 +43,7 @@ def generate_docs(settings: Settings) -> Path:
         "--no-compile",
         "--vars",
         dbt_vars_arg(settings),
+        *dbt_profile_args(settings),
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",

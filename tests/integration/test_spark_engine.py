@@ -1,24 +1,24 @@
-"""The same models on Spark (SPEC §2): a generated sample published by DuckDB through `recall
-run`, its raw tables written as Parquet, then `dbt build --target spark` on a local Spark
-(every seed, model, unit test and data test), and every published table compared with
-DuckDB's: the same rows, floating-point figures to 1e-9."""
+"""The same warehouse on Spark (SPEC §2): one generated landing run twice through `recall run`
+on each engine, first as of an earlier date and then as of its latest transaction, so months
+close in between. Every table of Spark's publication, the BI file and the Parquet folders of
+its `published` schema, must equal DuckDB's (floating-point figures to 1e-9), the month-close
+history included; and every dbt unit test passes on Spark."""
 
 from __future__ import annotations
 
-import json
 import math
+import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 from integration_helpers import recall_environment, recall_run
 
-from orchestration.ingest.raw_parquet import write_raw_parquet
-from orchestration.settings import PROJECT_DIR, Settings
+from orchestration.settings import PROJECT_DIR
 from sample_data import generate
 
 pytestmark = [
@@ -31,13 +31,13 @@ pytestmark = [
 
 DBT = Path(sys.executable).parent / "dbt"
 TOLERANCE = 1e-9
+# The sample's transactions end in October 2026: as of mid-August, June is the last final
+# month, and July, August and the retention of earlier months close in the second run.
+FIRST_AS_OF = date(2026, 8, 15)
 
 
 def dbt_on_spark(home: Path, *args: str) -> subprocess.CompletedProcess:
-    """A dbt command on the spark target, with its target folder, logs and Spark's working
-    files in the home (never in the project, which other tests build from)."""
-    work = home / "spark"
-    work.mkdir(parents=True, exist_ok=True)
+    """A dbt command on the spark target of a home that `recall run --engine spark` built."""
     return subprocess.run(
         [
             str(DBT),
@@ -49,11 +49,11 @@ def dbt_on_spark(home: Path, *args: str) -> subprocess.CompletedProcess:
             "--profiles-dir",
             str(PROJECT_DIR),
             "--target-path",
-            str(work / "target"),
+            str(home / "spark" / "target"),
             "--log-path",
-            str(work / "logs"),
+            str(home / "logs"),
         ],
-        cwd=work,
+        cwd=home,
         env=recall_environment(home),
         capture_output=True,
         text=True,
@@ -63,75 +63,135 @@ def dbt_on_spark(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def both_engines(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> dict:
-    """One landing built by DuckDB (published) and by Spark (marts written as Parquet)."""
     root = tmp_path_factory.mktemp("spark_engine")
     landing = root / "landing"
     generate(landing, customers=150, seed=21)
-    home = root / "home"
-    result = recall_run(home, landing)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    published = home / "published" / "recall.duckdb"
-    with duckdb.connect(str(published), read_only=True) as con:
-        tables = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
-    settings = Settings(home=home, landing_dir=landing)
-    raw_rows = write_raw_parquet(settings.warehouse_path, settings.raw_parquet_dir)
-    build = dbt_on_spark(home, "build")
-    assert build.returncode == 0, build.stdout[-6000:]
-    written = root / "spark_marts"
-    args = {"schema": "marts", "tables": tables, "directory": str(written)}
-    operation = dbt_on_spark(
-        home, "run-operation", "write_parquet_tables", "--args", json.dumps(args)
+    homes = {"duckdb": root / "duckdb", "spark": root / "spark"}
+    runs = {}
+    for engine, home in homes.items():
+        for as_of in (["--as-of", FIRST_AS_OF.isoformat()], []):
+            result = recall_run(home, landing, "--engine", engine, *as_of)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+            runs.setdefault(engine, []).append(result.stdout)
+    unit_tests = dbt_on_spark(homes["spark"], "test", "--select", "test_type:unit")
+    read_back = dbt_on_spark(
+        homes["spark"],
+        "show",
+        "--inline",
+        "select count(*) as customers from published.customer_lifecycle",
     )
-    assert operation.returncode == 0, operation.stdout[-6000:]
-    return {
-        "published": published,
-        "tables": tables,
-        "written": written,
-        "raw_rows": raw_rows,
-        "build": build.stdout,
-    }
+    return {"homes": homes, "runs": runs, "unit_tests": unit_tests, "read_back": read_back}
 
 
-def test_every_seed_model_unit_test_and_data_test_passes_on_spark(both_engines: dict):
-    summary = [line for line in both_engines["build"].splitlines() if "Done. PASS=" in line]
-    assert summary, both_engines["build"][-3000:]
+def test_every_dbt_unit_test_passes_on_spark(both_engines: dict):
+    output = both_engines["unit_tests"].stdout
+    summary = [line for line in output.splitlines() if "Done. PASS=" in line]
+    assert summary, output[-3000:]
     counts = dict(part.split("=") for part in summary[-1].split("Done. ")[1].split())
     assert counts["ERROR"] == counts["WARN"] == counts["SKIP"] == "0"
-    assert counts["PASS"] == counts["TOTAL"] != "0"
+    assert int(counts["PASS"]) == int(counts["TOTAL"]) > 80
 
 
-def test_raw_parquet_holds_every_raw_row(both_engines: dict):
-    warehouse = both_engines["published"].parent.parent / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        expected = {
-            table: con.execute(f"select count(*) from raw.{table}").fetchone()[0]
-            for table in both_engines["raw_rows"]
-        }
-    assert both_engines["raw_rows"] == expected
-    assert expected["transactions"] > 1000
+def test_a_spark_run_builds_on_spark_checks_and_publishes_both_ways(both_engines: dict):
+    home = both_engines["homes"]["spark"]
+    summary = both_engines["runs"]["spark"][-1]
+    assert "dbt build, full rebuild: Spark rebuilds every model." in summary
+    assert f"Published, for BI (open read-only): {home / 'published' / 'recall.duckdb'}" in summary
+    assert (
+        "Built on Spark; the same marts as Parquet, Spark's published schema: "
+        f"{home / 'published' / 'spark'}" in summary
+    )
+    assert "Checks, all passed" in summary
+    # The raw tables Spark read hold every raw row.
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        for table in ("contacts", "campaigns", "transactions", "recall_touches"):
+            raw = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+            files = home / "raw" / table / "*.parquet"
+            assert con.execute(f"select count(*) from '{files}'").fetchone()[0] == raw > 0
+    # A Spark session reads the published schema.
+    assert both_engines["read_back"].returncode == 0, both_engines["read_back"].stdout[-3000:]
+    assert re.search(r"^\|\s*150\s*\|$", both_engines["read_back"].stdout, re.MULTILINE)
 
 
-def test_every_published_table_is_the_same_on_spark_and_duckdb(both_engines: dict):
-    assert len(both_engines["tables"]) == 14
+def test_the_duckdb_engine_summary_names_no_spark_publication(both_engines: dict):
+    summary = both_engines["runs"]["duckdb"][-1]
+    assert "dbt build, incremental" in summary
+    assert "Spark" not in summary
+    assert not (both_engines["homes"]["duckdb"] / "published" / "spark").exists()
+
+
+def test_the_bi_file_of_a_spark_run_equals_duckdbs_types_included(both_engines: dict):
+    homes = both_engines["homes"]
+    duck = homes["duckdb"] / "published" / "recall.duckdb"
+    spark = homes["spark"] / "published" / "recall.duckdb"
+    con = duckdb.connect()
+    con.execute(f"attach '{duck}' as duck (read_only)")
+    con.execute(f"attach '{spark}' as spark (read_only)")
+    tables = _tables(con, "duck")
+    assert tables == _tables(con, "spark")
+    assert len(tables) == 14
+    for table in tables:
+        assert _columns(con, "spark", table) == _columns(con, "duck", table), table
+        _assert_same_rows(con, table, f"select * from duck.{table}", f"select * from spark.{table}")
+
+
+def test_every_published_parquet_table_equals_duckdbs_month_close_included(both_engines: dict):
+    duck = both_engines["homes"]["duckdb"] / "published" / "recall.duckdb"
+    folders = both_engines["homes"]["spark"] / "published" / "spark"
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
-    con.execute(f"attach '{both_engines['published']}' as duck (read_only)")
+    con.execute(f"attach '{duck}' as duck (read_only)")
+    tables = _tables(con, "duck")
+    assert sorted(p.name for p in folders.iterdir()) == tables
     compared = {}
-    for table in both_engines["tables"]:
-        duck = con.execute(f"select * from duck.{table}")
-        names = [d[0] for d in duck.description]
-        duck_rows = duck.fetchall()
-        files = both_engines["written"] / table / "*.parquet"
-        spark = con.execute(f"select {', '.join(names)} from read_parquet('{files}')")
-        spark_rows = spark.fetchall()
-        assert len(spark_rows) == len(duck_rows), table
-        pairs = zip(sorted(duck_rows, key=_order), sorted(spark_rows, key=_order), strict=True)
-        for duck_row, spark_row in pairs:
-            for name, a, b in zip(names, duck_row, spark_row, strict=True):
-                assert _same(a, b), f"{table}.{name}: DuckDB {a!r}, Spark {b!r} in {duck_row}"
-        compared[table] = len(duck_rows)
+    for table in tables:
+        names = ", ".join(name for name, _ in _columns(con, "duck", table))
+        compared[table] = _assert_same_rows(
+            con,
+            table,
+            f"select {names} from duck.{table}",
+            f"select {names} from read_parquet('{folders / table}/*.parquet')",
+        )
     assert compared["customer_lifecycle"] == 150
     assert all(rows > 0 for table, rows in compared.items() if table != "recall_kpis_restatements")
+    # Months closed in both runs: the first run's D is kept on the rows it closed.
+    closed_on = con.execute(
+        f"select distinct closed_on from read_parquet('{folders}/recall_kpis_closed/*.parquet') "
+        "order by 1"
+    ).fetchall()
+    assert closed_on[0][0] == FIRST_AS_OF
+    assert len(closed_on) == 2
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    return [
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? order by 1",
+            [database],
+        ).fetchall()
+    ]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and table_name = ? order by column_index",
+        [database, table],
+    ).fetchall()
+
+
+def _assert_same_rows(con: duckdb.DuckDBPyConnection, table: str, duck: str, spark: str) -> int:
+    duck_rows = con.execute(duck).fetchall()
+    result = con.execute(spark)
+    names = [d[0] for d in result.description]
+    spark_rows = result.fetchall()
+    assert len(spark_rows) == len(duck_rows), table
+    pairs = zip(sorted(duck_rows, key=_order), sorted(spark_rows, key=_order), strict=True)
+    for duck_row, spark_row in pairs:
+        for name, a, b in zip(names, duck_row, spark_row, strict=True):
+            assert _same(a, b), f"{table}.{name}: DuckDB {a!r}, Spark {b!r} in {duck_row}"
+    return len(duck_rows)
 
 
 def _order(row: tuple) -> tuple:

@@ -48,6 +48,22 @@ def test_a_currency_that_is_not_a_code_is_refused_before_anything_runs(tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_spark_engine_without_java_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = CliRunner().invoke(
+        main,
+        ["run", "--landing", str(tmp_path), "--engine", "spark"],
+        env={"PATH": str(tmp_path), "RECALL_HOME": str(home)},
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The Spark engine needs Java 17 or later, and `java` is not on PATH: install a "
+        "JDK and put its bin folder on PATH, or build on DuckDB (--engine duckdb). Nothing "
+        "ran.\n"
+    )
+    assert not home.exists()
+
+
 @pytest.mark.parametrize("state", ["missing", "empty"])
 def test_run_on_a_missing_or_empty_landing_directory_fails_and_publishes_nothing(
     tmp_path: Path, state: str

@@ -346,13 +346,13 @@ def test_a_bad_value_in_the_settings_file_names_its_key(tmp_path: Path) -> None:
             'timzone = "UTC"\n',
             "timzone",
             "unknown key 'timzone': did you mean timezone? recall.toml takes landing, "
-            "timezone, currency, as_of, memory_limit, threads and a [vars] table",
+            "timezone, currency, as_of, memory_limit, threads, engine and a [vars] table",
         ),
         (
             "colour = 1\n",
             "colour",
             "unknown key 'colour': recall.toml takes landing, timezone, currency, as_of, "
-            "memory_limit, threads and a [vars] table",
+            "memory_limit, threads, engine and a [vars] table",
         ),
         ("active_days = 45\n", "active_days", "active_days is a var: put it under [vars]"),
         ("vars = 3\n", "vars", "is not a table: write [vars] and name = value lines under it"),
@@ -616,7 +616,7 @@ def test_the_help_lists_every_var_with_its_default_and_how_to_set_it() -> None:
     )
     assert lines[-2:] == [
         "defaults; recall.toml also takes landing, timezone, currency, as_of,",
-        "memory_limit and threads.",
+        "memory_limit, threads and engine.",
     ]
     # Click indents the epilog by two: 78 characters keep it within 80 columns.
     assert max(map(len, lines)) <= 78
@@ -692,6 +692,34 @@ def test_a_bad_duckdb_setting_is_refused_naming_where_it_came_from(
     environ: dict[str, str], options: dict[str, str], source: str, message: str
 ) -> None:
     assert _refusal(environ, **options) == (source, message)
+
+
+def test_the_engine_is_set_by_option_over_variable_over_file_over_default(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    path = _write_settings_file(home, 'engine = "spark"\n')
+    environ = {"RECALL_HOME": str(home), "RECALL_ENGINE": "DuckDB"}
+
+    assert load_settings(environ, engine="spark").engine == "spark"
+    assert load_settings(environ).engine == "duckdb"
+    del environ["RECALL_ENGINE"]
+    assert load_settings(environ).engine == "spark"
+    path.unlink()
+    assert load_settings(environ).engine == "duckdb"
+
+
+@pytest.mark.parametrize(
+    ("environ", "options", "source"),
+    [({"RECALL_ENGINE": "sparks"}, {}, "RECALL_ENGINE"), ({}, {"engine": "sparks"}, "--engine")],
+)
+def test_an_unknown_engine_is_refused_naming_where_it_came_from(
+    environ: dict[str, str], options: dict[str, str], source: str
+) -> None:
+    assert _refusal(environ, **options) == (
+        source,
+        "unknown engine 'sparks': use duckdb or spark (default duckdb)",
+    )
 
 
 def test_the_least_memory_limit_and_thread_count_are_accepted() -> None:

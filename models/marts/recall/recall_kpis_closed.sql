@@ -10,7 +10,9 @@
 -- closed row.
 --
 -- Never rebuilt, not even by a full rebuild (full_refresh false): the closed figures are the
--- record a restatement is measured against.
+-- record a restatement is measured against. On Spark, where the table is rebuilt whole, the
+-- rows of the last publication come in through closed_kpis_kept() and the rows this build
+-- leaves as they stood are written again.
 {{ config(
     materialized=incremental_where_supported(),
     unique_key='month',
@@ -23,6 +25,7 @@
 {%- set retention_columns = recall_kpi_columns('retention') %}
 {%- set closed_columns = keys + recall_columns + retention_columns
     + ['is_final', 'retention_is_final', 'closed_on', 'retention_closed_on'] %}
+{%- set kept = closed_kpis_kept() %}
 
 with
 
@@ -43,6 +46,8 @@ closed as (
 
     {% if is_incremental() -%}
     select * from {{ this }}
+    {%- elif kept -%}
+    select {{ closed_columns | join(', ') }} from {{ kept }}
     {%- else -%}
     select
         kpis.*,
@@ -106,12 +111,18 @@ retention_closed as (
 
 ),
 
--- Both parts in the table's column order.
+-- Both parts in the table's column order (and, rebuilding the table whole, the closed rows
+-- that stay as they were: every month whose retention did not close now).
 final as (
 
     select {{ closed_columns | join(', ') }} from newly_closed
     union all
     select {{ closed_columns | join(', ') }} from retention_closed
+    {%- if kept and not is_incremental() %}
+    union all
+    select {{ closed_columns | join(', ') }} from closed
+    where closed.month not in (select retention_closed.month from retention_closed)
+    {%- endif %}
 
 )
 
