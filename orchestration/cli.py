@@ -229,8 +229,9 @@ def _run_options(*, as_of: bool = True):
             "--memory-limit",
             default=None,
             metavar="SIZE",
-            help="DuckDB memory limit, at least 100MB, such as 3GB or 2.5GiB (default: "
-            "RECALL_MEMORY_LIMIT, memory_limit in recall.toml, or 3GB).",
+            help="Memory limit of the engine (DuckDB's memory_limit, or Spark's heap), at "
+            "least 100MB, such as 3GB or 2.5GiB (default: RECALL_MEMORY_LIMIT, memory_limit "
+            "in recall.toml, or 3GB).",
         ),
         click.option(
             "--threads",

@@ -55,6 +55,7 @@ _MEMORY_UNITS = {
     for power, prefix in enumerate("kmgt", start=1)
     for binary in ("", "i")
 }
+_MEMORY_LIMIT_TEXT = re.compile(r"(\d+(?:\.\d+)?) ?([kmgt]i?b)", re.IGNORECASE)
 SETTINGS_FILE_NAME = "recall.toml"
 VAR_PREFIX = "RECALL_VAR_"
 
@@ -96,6 +97,12 @@ class Settings:
     # recall replace: (loaded file, new file) as landing-relative paths, applied by this run's
     # ingest (ingest/replace.py); None for every other run.
     replace_files: tuple[str, str] | None = None
+
+    @property
+    def memory_limit_mib(self) -> int:
+        """The memory limit in MiB, for engines that take a number (Spark's heap)."""
+        number, unit = _MEMORY_LIMIT_TEXT.fullmatch(self.memory_limit.strip()).groups()
+        return int(float(number) * _MEMORY_UNITS[unit.lower()] / 2**20)
 
     @property
     def duckdb_config(self) -> dict[str, str]:
@@ -573,7 +580,7 @@ def _currency(value: object, source: str) -> str:
 
 def _memory_limit(value: object, source: str) -> str:
     text = str(value).strip()
-    found = re.fullmatch(r"(\d+(?:\.\d+)?) ?([kmgt]i?b)", text, re.IGNORECASE)
+    found = _MEMORY_LIMIT_TEXT.fullmatch(text)
     if not found:
         raise SettingsError(
             source,

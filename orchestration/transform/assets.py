@@ -25,6 +25,7 @@ from orchestration.transform.spark import (
     checked_models,
     load_checked_models,
     prepare_spark_inputs,
+    spark_heap_mib,
     write_checked_models,
 )
 
@@ -56,7 +57,7 @@ def recall_dbt_models(
     with duckdb.connect(str(build), read_only=True) as con:
         plan = plan_build(con, settings)
     engine = (
-        "Spark"
+        f"Spark heap {spark_heap_mib(settings)} MiB"
         if settings.engine == "spark"
         else f"DuckDB memory_limit={settings.memory_limit}, threads={settings.threads}"
     )
@@ -67,12 +68,13 @@ def recall_dbt_models(
     # dbt runs as a subprocess that inherits this environment. profiles.yml locates the file
     # dbt writes, this run's build copy, through RECALL_BUILD_DATABASE, and sets DuckDB's
     # memory limit and threads from RECALL_MEMORY_LIMIT and RECALL_THREADS; Spark's folders
-    # are under RECALL_HOME.
+    # are under RECALL_HOME, and its heap is the same memory limit.
     run_env = {
         "RECALL_HOME": str(settings.home),
         "RECALL_BUILD_DATABASE": str(build),
         "RECALL_MEMORY_LIMIT": settings.memory_limit,
         "RECALL_THREADS": str(settings.threads),
+        "RECALL_SPARK_MEMORY": f"{spark_heap_mib(settings)}m",
         **dbt_build_env(settings, plan),
     }
     if settings.engine == "spark":
@@ -86,7 +88,7 @@ def recall_dbt_models(
         ).stream()
         if settings.engine == "spark":
             _load_from_spark(context, dbt, settings, build)
-        if plan.full or not docs_page(settings).exists():
+        if plan.after_a_change or not docs_page(settings).exists():
             context.log.info("Generating the dbt docs site (the models or settings changed)")
             generate_docs(settings)
     with duckdb.connect(str(build)) as con:

@@ -45,6 +45,8 @@ _CODE_FOLDERS = ("models", "macros", "seeds")
 _CODE_FILES = ("dbt_project.yml",)
 # What decides the raw suites' checks (the suites and the landing contract they derive from).
 _SUITE_PATHS = ("expectations", "orchestration/contract.py", "seeds/channels.csv")
+# Not a change: the reason every build on Spark gives.
+SPARK_REBUILDS = "Spark rebuilds every model"
 _INPUT_NAMES = {
     "vars": "the dbt vars",
     "code": "the models, macros or seeds",
@@ -67,6 +69,12 @@ class BuildPlan:
     late_facts: str | None = None  # facts dated inside months already final, if any
     # Macro states_from's var: customer state is evaluated again from this date on.
     states_from: date | None = None
+
+    @property
+    def after_a_change(self) -> bool:
+        """A full build for a reason other than the engine's own (Spark rebuilds every
+        time): the models, the settings or the data changed in a way adding cannot follow."""
+        return self.full and self.reasons != (SPARK_REBUILDS,)
 
     @property
     def dbt_vars(self) -> dict[str, str]:
@@ -215,7 +223,7 @@ def plan_build(con: duckdb.DuckDBPyConnection, settings: Settings) -> BuildPlan:
     if as_of_date is None:
         reasons.append("the last build had no transactions")
     if settings.engine == "spark":
-        reasons.append("Spark rebuilds every model")
+        reasons.append(SPARK_REBUILDS)
     if reasons:
         return BuildPlan(full=True, reasons=tuple(reasons))
     return BuildPlan(

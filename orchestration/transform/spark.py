@@ -35,6 +35,8 @@ from orchestration.transform.command import dbt_profile_args, dbt_target, dbt_va
 
 PUBLISHED_SCHEMA = "published"
 CLOSED_KPIS = "recall_kpis_closed"
+# Spark's least heap: below about 450 MiB it refuses to start.
+MIN_HEAP_MIB = 1024
 # The build's D, which the build state records (build_state.record_build).
 AS_OF_MODEL = ("intermediate", "int_as_of_date")
 
@@ -91,6 +93,11 @@ def _run_operation(dbt: DbtCliResource, settings: Settings, macro: str, argument
         [*args, dbt_vars_arg(settings), *dbt_profile_args(settings)],
         target_path=dbt_target(settings),
     ).wait()
+
+
+def spark_heap_mib(settings: Settings) -> int:
+    """The heap of Spark's JVM: the run's memory limit, and at least :data:`MIN_HEAP_MIB`."""
+    return max(settings.memory_limit_mib, MIN_HEAP_MIB)
 
 
 def prepare_spark_inputs(

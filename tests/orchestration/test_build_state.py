@@ -17,6 +17,7 @@ from orchestration.transform.build_state import (
     BuildPlan,
     facts_left_out_from,
     last_final_month_end,
+    plan_build,
     raw_validated_through,
     record_build,
     states_changed_from,
@@ -216,3 +217,38 @@ def test_raw_rows_are_new_after_the_last_build_unless_a_file_was_replaced_or_the
         suites.write_text("checks = 1\n")
         con.execute("insert into ingest.load_manifest values (?)", [REPLACED])
         assert raw_validated_through(con) is None
+
+
+def test_a_build_on_spark_is_full_and_so_is_the_first_after_a_change_of_engine() -> None:
+    duckdb_settings = load_settings({})
+    spark_settings = load_settings({"RECALL_ENGINE": "spark"})
+    with duckdb.connect() as con:
+        for schema in ("raw", "ingest", "intermediate"):
+            con.execute(f"create schema {schema}")
+        for source in SOURCES:
+            con.execute(f"create table raw.{source.name} (_file_id integer, _loaded_at timestamp)")
+        con.execute("create table ingest.load_manifest (status varchar)")
+        con.execute(
+            "create table intermediate.int_as_of_date as select date '2026-06-30' as as_of_date"
+        )
+        record_build(con, duckdb_settings, BuildPlan(full=True))
+
+        after_duckdb = plan_build(con, spark_settings)
+        assert after_duckdb.reasons == ("the engine changed", "Spark rebuilds every model")
+        assert after_duckdb.full and after_duckdb.after_a_change
+        record_build(con, spark_settings, after_duckdb)
+
+        after_spark = plan_build(con, spark_settings)
+        assert after_spark.describe() == "full rebuild: Spark rebuilds every model"
+        # Nothing changed: the docs site, for one, is not generated again.
+        assert after_spark.full and not after_spark.after_a_change
+        assert dbt_build_args(spark_settings, after_spark)[-3:] == [
+            "--target",
+            "spark",
+            "--full-refresh",
+        ]
+        record_build(con, spark_settings, after_spark)
+
+        back_on_duckdb = plan_build(con, duckdb_settings)
+        assert back_on_duckdb.reasons == ("the engine changed",)
+        assert "--target" not in dbt_build_args(duckdb_settings, back_on_duckdb)

@@ -722,6 +722,13 @@ def test_an_unknown_engine_is_refused_naming_where_it_came_from(
     )
 
 
+@pytest.mark.parametrize(
+    ("limit", "mib"), [("3GB", 2861), ("2.5GiB", 2560), ("500 mb", 476), ("100MB", 95)]
+)
+def test_the_memory_limit_in_mib_sizes_sparks_heap(limit: str, mib: int) -> None:
+    assert load_settings({"RECALL_MEMORY_LIMIT": limit}).memory_limit_mib == mib
+
+
 def test_the_least_memory_limit_and_thread_count_are_accepted() -> None:
     settings = load_settings({"RECALL_MEMORY_LIMIT": "100MB", "RECALL_THREADS": "1"})
 
