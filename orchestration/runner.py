@@ -141,12 +141,17 @@ class RunOutcome:
         ]
 
     def _spark_lines(self) -> list[str]:
-        if self.settings.engine != "spark":
-            return []
-        return [
-            "Built on Spark; the same marts as Parquet, Spark's published schema: "
-            f"{self.settings.published_spark_dir}"
-        ]
+        folder = self.settings.published_spark_dir
+        if self.settings.engine == "spark":
+            return [
+                f"Built on Spark; the same marts as Parquet, Spark's published schema: {folder}"
+            ]
+        if folder.exists():
+            return [
+                f"Not updated by this run on DuckDB: {folder}, the marts of the last run on "
+                "Spark (run with --engine spark to publish there again)."
+            ]
+        return []
 
     def _data_docs_lines(self) -> list[str]:
         lines = []

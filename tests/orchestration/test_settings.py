@@ -817,3 +817,28 @@ def test_a_run_out_of_memory_tells_the_operator_how_to_give_duckdb_more(
         "RECALL_MEMORY_LIMIT, or lower --threads"
     )
     assert (advice in outcome.format_failure().splitlines()) is out_of_memory
+
+
+@pytest.mark.parametrize("engine", ["spark", "duckdb"])
+def test_the_summary_says_where_spark_published_and_when_a_duckdb_run_left_it(
+    tmp_path: Path, engine: str
+) -> None:
+    from orchestration.runner import RunOutcome
+
+    settings = load_settings({"RECALL_HOME": str(tmp_path), "RECALL_ENGINE": engine})
+    outcome = RunOutcome(success=True, run_id="0123456789", settings=settings)
+    folder = tmp_path / "published" / "spark"
+    built_on_spark = [
+        f"Built on Spark; the same marts as Parquet, Spark's published schema: {folder}"
+    ]
+    assert outcome._spark_lines() == (built_on_spark if engine == "spark" else [])
+
+    folder.mkdir(parents=True)
+    assert outcome._spark_lines() == (
+        built_on_spark
+        if engine == "spark"
+        else [
+            f"Not updated by this run on DuckDB: {folder}, the marts of the last run on Spark "
+            "(run with --engine spark to publish there again)."
+        ]
+    )
