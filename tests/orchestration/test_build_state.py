@@ -199,16 +199,9 @@ def test_raw_rows_are_new_after_the_last_build_unless_a_file_was_replaced_or_the
         ),
     )
     with duckdb.connect() as con:
-        for schema in ("raw", "ingest", "intermediate"):
-            con.execute(f"create schema {schema}")
-        for source in SOURCES:
-            con.execute(f"create table raw.{source.name} (_file_id integer, _loaded_at timestamp)")
+        _built_raw_tables(con)
         con.execute("insert into raw.contacts values (1, '2026-07-01 02:00:00')")
         con.execute("insert into raw.transactions values (2, '2026-07-01 02:00:05')")
-        con.execute("create table ingest.load_manifest (status varchar)")
-        con.execute(
-            "create table intermediate.int_as_of_date as select date '2026-06-30' as as_of_date"
-        )
         assert raw_validated_through(con) is None  # no build yet: validate every row
         record_build(con, load_settings({}), BuildPlan(full=True))
         assert raw_validated_through(con) == "2026-07-01 02:00:05"
@@ -223,14 +216,7 @@ def test_a_build_on_spark_is_full_and_so_is_the_first_after_a_change_of_engine()
     duckdb_settings = load_settings({})
     spark_settings = load_settings({"RECALL_ENGINE": "spark"})
     with duckdb.connect() as con:
-        for schema in ("raw", "ingest", "intermediate"):
-            con.execute(f"create schema {schema}")
-        for source in SOURCES:
-            con.execute(f"create table raw.{source.name} (_file_id integer, _loaded_at timestamp)")
-        con.execute("create table ingest.load_manifest (status varchar)")
-        con.execute(
-            "create table intermediate.int_as_of_date as select date '2026-06-30' as as_of_date"
-        )
+        _built_raw_tables(con)
         record_build(con, duckdb_settings, BuildPlan(full=True))
 
         after_duckdb = plan_build(con, spark_settings)
@@ -252,3 +238,15 @@ def test_a_build_on_spark_is_full_and_so_is_the_first_after_a_change_of_engine()
         back_on_duckdb = plan_build(con, duckdb_settings)
         assert back_on_duckdb.reasons == ("the engine changed",)
         assert "--target" not in dbt_build_args(duckdb_settings, back_on_duckdb)
+
+
+def _built_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty raw tables, the load manifest and D of a build, as a run leaves them."""
+    for schema in ("raw", "ingest", "intermediate"):
+        con.execute(f"create schema {schema}")
+    for source in SOURCES:
+        con.execute(f"create table raw.{source.name} (_file_id integer, _loaded_at timestamp)")
+    con.execute("create table ingest.load_manifest (status varchar)")
+    con.execute(
+        "create table intermediate.int_as_of_date as select date '2026-06-30' as as_of_date"
+    )
