@@ -113,6 +113,12 @@ def main() -> None:
         "--work-dir", type=Path, default=None, help="scratch space (default: a temp dir)"
     )
     parser.add_argument(
+        "--landing",
+        type=Path,
+        default=None,
+        help="run on this landing directory (kept) instead of generating one per size",
+    )
+    parser.add_argument(
         "--one", nargs=3, metavar=("ENGINE", "LANDING", "HOME"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -125,6 +131,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(dir=args.work_dir))
     try:
+        if args.landing:
+            run_engines(args.engines, args.landing, work, label=args.landing.name)
+            return
         for customers in args.customers:
             landing = work / f"landing_{customers}"
             started = time.perf_counter()
@@ -135,16 +144,20 @@ def main() -> None:
                 ),
                 flush=True,
             )
-            for engine in args.engines:
-                home = work / f"home_{customers}_{engine}"
-                subprocess.run(
-                    [sys.executable, __file__, "--one", engine, str(landing), str(home)],
-                    check=True,
-                )
-                shutil.rmtree(home)
+            run_engines(args.engines, landing, work, label=str(customers))
             shutil.rmtree(landing)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def run_engines(engines: list[str], landing: Path, work: Path, label: str) -> None:
+    """One full run of ``landing`` per engine, each in a process and a home of its own."""
+    for engine in engines:
+        home = work / f"home_{label}_{engine}"
+        subprocess.run(
+            [sys.executable, __file__, "--one", engine, str(landing), str(home)], check=True
+        )
+        shutil.rmtree(home)
 
 
 if __name__ == "__main__":

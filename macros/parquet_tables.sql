@@ -6,9 +6,9 @@
     as the folder <directory>/<schema>/<table>, its files replaced whole. Run with
     dbt run-operation write_parquet_tables --args '{relations: [...], directory: ...}'.
 
-    register_parquet_tables: the folders <directory>/<table> as external tables
-    <schema>.<table> of Spark's metastore (created again each time: dropping an external
-    table leaves its files, and a table created again follows a home that moved).
+    register_parquet_tables: the folders <directory>/<table> as the external tables of
+    Spark's metastore schema <schema>, and only those (created again each time: dropping an
+    external table leaves its files, and a table created again follows a home that moved).
 #}
 {% macro write_parquet_tables(relations, directory) -%}
     {%- for relation in relations -%}
@@ -22,6 +22,11 @@
 
 {% macro register_parquet_tables(schema, tables, directory) -%}
     {%- do run_query('create database if not exists ' ~ schema) -%}
+    {%- for registered in run_query('show tables in ' ~ schema) -%}
+        {%- if registered['tableName'] not in tables -%}
+            {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ registered['tableName']) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- for table in tables -%}
         {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ table) -%}
         {%- do run_query(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import shutil
 import sys
 import time
 from datetime import date, datetime
@@ -555,11 +554,10 @@ def _run_settings(options: dict[str, Any]) -> Settings:
         allow_shrink=options["allow_shrink"],
         var_options=options["var_options"],
     )
-    if settings.engine == "spark" and shutil.which("java") is None:
-        raise click.ClickException(
-            "The Spark engine needs Java 17 or later, and `java` is not on PATH: install a JDK "
-            "and put its bin folder on PATH, or build on DuckDB (--engine duckdb). Nothing ran."
-        )
+    from orchestration.transform.spark import JAVA_NEEDED, has_java
+
+    if settings.engine == "spark" and not has_java():
+        raise click.ClickException(f"{JAVA_NEEDED} Nothing ran.")
     _export(settings)
     return settings
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, ResourceParam
+from dagster import AssetExecutionContext, AssetKey, Failure, ResourceParam
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -22,7 +22,9 @@ from orchestration.transform.command import dbt_build_args, dbt_build_env, dbt_t
 from orchestration.transform.docs import docs_page, generate_docs
 from orchestration.transform.project import recall_dbt_project
 from orchestration.transform.spark import (
+    JAVA_NEEDED,
     checked_models,
+    has_java,
     load_checked_models,
     prepare_spark_inputs,
     spark_heap_mib,
@@ -53,6 +55,8 @@ def recall_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, recall: ResourceParam[Settings]
 ) -> Iterator[Any]:
     settings = settings_for_run(recall, context.run.tags)
+    if settings.engine == "spark" and not has_java():
+        raise Failure(description=JAVA_NEEDED)
     build = check_build(settings, context.run.run_id)
     with duckdb.connect(str(build), read_only=True) as con:
         plan = plan_build(con, settings)

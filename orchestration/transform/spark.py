@@ -19,6 +19,7 @@ only the dbt build moves.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,6 +36,12 @@ from orchestration.transform.command import dbt_profile_args, dbt_target, dbt_va
 
 PUBLISHED_SCHEMA = "published"
 CLOSED_KPIS = "recall_kpis_closed"
+# What to do when Spark cannot start its JVM; `recall run` says it before anything runs, a
+# scheduled or UI run of the transform step before dbt starts.
+JAVA_NEEDED = (
+    "The Spark engine needs Java 17 or later, and `java` is not on PATH: install a JDK and put "
+    "its bin folder on PATH (or set JAVA_HOME), or build on DuckDB (--engine duckdb)."
+)
 # Spark's least heap: below about 450 MiB it refuses to start.
 MIN_HEAP_MIB = 1024
 # The build's D, which the build state records (build_state.record_build).
@@ -93,6 +100,15 @@ def _run_operation(dbt: DbtCliResource, settings: Settings, macro: str, argument
         [*args, dbt_vars_arg(settings), *dbt_profile_args(settings)],
         target_path=dbt_target(settings),
     ).wait()
+
+
+def has_java() -> bool:
+    """Whether Spark can start its JVM: ``$JAVA_HOME/bin/java``, where pyspark looks first, or
+    ``java`` on PATH."""
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").is_file():
+        return True
+    return shutil.which("java") is not None
 
 
 def spark_heap_mib(settings: Settings) -> int:
@@ -191,10 +207,20 @@ def _drop(con: duckdb.DuckDBPyConnection, model: CheckedModel) -> None:
 def publish_spark_marts(dbt: DbtCliResource, settings: Settings, tables: list[str]) -> Path:
     """Step 4: each checked mart's folder replaces its published one, and the published
     folders are (again) the tables of Spark's ``published`` schema."""
+    published = replace_published_folders(settings, tables)
+    arguments = {"schema": PUBLISHED_SCHEMA, "tables": tables, "directory": str(published)}
+    _run_operation(dbt, settings, "register_parquet_tables", arguments)
+    return published
+
+
+def replace_published_folders(settings: Settings, tables: list[str]) -> Path:
+    """Each checked mart's folder, as Spark wrote it, replaces its published one; the folder
+    of a table no longer built goes, as its table goes from the BI file."""
     published = settings.published_spark_dir
     published.mkdir(parents=True, exist_ok=True)
     for table in tables:
         replace_folder(spark_output(settings) / "marts" / table, published / table)
-    arguments = {"schema": PUBLISHED_SCHEMA, "tables": tables, "directory": str(published)}
-    _run_operation(dbt, settings, "register_parquet_tables", arguments)
+    for folder in published.iterdir():
+        if folder.is_dir() and folder.name not in tables:
+            shutil.rmtree(folder)
     return published

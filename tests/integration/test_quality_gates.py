@@ -20,6 +20,7 @@ from orchestration.contract import SOURCES_BY_NAME
 from orchestration.lib.build_copy import RUN_ID_FILE, start_build
 from orchestration.runner import RunOutcome, failure_messages, run_pipeline
 from orchestration.settings import Settings
+from orchestration.transform.spark import JAVA_NEEDED
 
 pytestmark = pytest.mark.integration
 
@@ -114,6 +115,23 @@ def test_a_delivery_in_an_unknown_currency_fails_and_leaves_the_bi_file_untouche
         settings.build_path,
         "select count(*) from ingest.quarantine where reason = 'unknown_currency'",
     ) == [(BAD_ROWS,)]
+
+
+def test_a_run_on_spark_where_java_is_missing_fails_at_the_build_saying_what_to_do(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A scheduled or UI run takes its engine from the settings file, after `recall run`'s
+    # own check: the build step refuses before dbt starts.
+    monkeypatch.setenv("PATH", str(tmp_path / "no-java"))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    published = sha256(settings.published_path)
+
+    outcome = _run(dataclasses.replace(settings, engine="spark"))
+
+    assert not outcome.success
+    assert outcome.failures == [f"recall_dbt_models: {JAVA_NEEDED}"]
+    assert sha256(settings.published_path) == published
+    assert not (settings.home / "spark").exists()
 
 
 def test_a_table_shrinking_below_the_volume_ratio_fails_unless_the_shrink_is_allowed(

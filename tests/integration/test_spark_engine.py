@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -19,12 +18,13 @@ import pytest
 from integration_helpers import recall_environment, recall_run
 
 from orchestration.settings import PROJECT_DIR
+from orchestration.transform.spark import has_java
 from sample_data import generate
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(
-        shutil.which("java") is None,
+        not has_java(),
         reason="the Spark engine needs Java 17 or later, and `java` is not on PATH",
     ),
 ]

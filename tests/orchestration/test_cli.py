@@ -53,13 +53,13 @@ def test_the_spark_engine_without_java_is_refused_before_anything_runs(tmp_path:
     result = CliRunner().invoke(
         main,
         ["run", "--landing", str(tmp_path), "--engine", "spark"],
-        env={"PATH": str(tmp_path), "RECALL_HOME": str(home)},
+        env={"PATH": str(tmp_path), "JAVA_HOME": None, "RECALL_HOME": str(home)},
     )
     assert result.exit_code == 1
     assert result.output == (
         "Error: The Spark engine needs Java 17 or later, and `java` is not on PATH: install a "
-        "JDK and put its bin folder on PATH, or build on DuckDB (--engine duckdb). Nothing "
-        "ran.\n"
+        "JDK and put its bin folder on PATH (or set JAVA_HOME), or build on DuckDB (--engine "
+        "duckdb). Nothing ran.\n"
     )
     assert not home.exists()
 

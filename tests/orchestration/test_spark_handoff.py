@@ -9,9 +9,18 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration.lib.folders import replace_folder
-from orchestration.transform.spark import CheckedModel, checked_models, load_checked_models
+from orchestration.settings import Settings
+from orchestration.transform.spark import (
+    CheckedModel,
+    checked_models,
+    has_java,
+    load_checked_models,
+    replace_published_folders,
+    spark_output,
+)
 
 
 def _node(schema: str, alias: str, columns: dict[str, str | None], enforced: bool) -> dict:
@@ -107,3 +116,37 @@ def test_a_folder_is_replaced_whole_and_a_killed_replacements_leftover_is_cleare
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lapse_tiers"]
     assert [p.name for p in folder.iterdir()] == ["part-0.parquet"]
+
+
+def test_publishing_replaces_each_marts_folder_and_removes_those_of_marts_no_longer_built(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(home=tmp_path / "home", landing_dir=tmp_path / "landing")
+    for table in ("lapse_tiers", "early_warning"):
+        built = spark_output(settings) / "marts" / table
+        built.mkdir(parents=True)
+        (built / "part-0.parquet").write_text("new")
+    for table in ("lapse_tiers", "a_removed_mart"):
+        old = settings.published_spark_dir / table
+        old.mkdir(parents=True)
+        (old / "part-0.parquet").write_text("old")
+
+    published = replace_published_folders(settings, ["early_warning", "lapse_tiers"])
+
+    assert published == settings.published_spark_dir
+    assert sorted(p.name for p in published.iterdir()) == ["early_warning", "lapse_tiers"]
+    assert (published / "lapse_tiers" / "part-0.parquet").read_text() == "new"
+    assert not (spark_output(settings) / "marts" / "lapse_tiers").exists()
+
+
+def test_java_is_found_under_java_home_or_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert not has_java()
+    java = tmp_path / "jdk" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("")
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jdk"))
+    assert has_java()
