@@ -20,7 +20,7 @@ from orchestration.settings import Settings, load_settings
 from sample_data import generate
 from sample_data.delivery import deliver_days, landing_days
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long]
 
 DAYS_DELIVERED_ONE_BY_ONE = 10
 # The publish step's line, and what it says of the tables it brought up to date in place.
