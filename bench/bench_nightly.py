@@ -10,21 +10,21 @@ most 4 GiB for both.
         --daily-files --out /scratch/daily
     python3 -m uv run python bench/bench_nightly.py --daily-landing /scratch/daily
 
-Prints one JSON object: seconds per run and per Dagster step, the slowest dbt nodes of each
-run (from dbt's run_results.json), and the peak resident memory of this process and of its
-dbt subprocess. Writes under --work-dir (default: a temp dir) only.
+Prints one JSON object: seconds per run and per Dagster step, dbt's execution time per kind
+of node and its slowest nodes in each run (from dbt's run_results.json), and the most the
+run's processes (with dbt) held at once. Writes under --work-dir (default: a temp dir) only.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+from bench_engines import TreeMemory
 from bench_pipeline import _step_seconds
 from dagster import DagsterInstance
 
@@ -36,21 +36,15 @@ from sample_data.delivery import deliver_days, landing_days
 SLOWEST_NODES = 12
 
 
-def _peak_rss_mib() -> dict[str, int]:
-    """Peak resident memory of this process (Dagster, ingest, the checks) and of the largest
-    finished child (the dbt build)."""
-    return {
-        "recall": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "dbt": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
-    }
-
-
-def _dbt_node_seconds(settings: Settings, since: float) -> dict[str, float]:
-    """The slowest nodes of the home's last dbt build, when it ran after `since`."""
+def _dbt_nodes(settings: Settings, since: float) -> list[dict]:
+    """The nodes of the home's last dbt build (run_results.json), when it ran after `since`."""
     results = dbt_target(settings) / "run_results.json"
     if not results.exists() or results.stat().st_mtime < since:
-        return {}
-    nodes = json.loads(results.read_text(encoding="utf-8"))["results"]
+        return []
+    return json.loads(results.read_text(encoding="utf-8"))["results"]
+
+
+def _slowest_nodes(nodes: list[dict]) -> dict[str, float]:
     timed = sorted(nodes, key=lambda node: node["execution_time"], reverse=True)
     return {
         node["unique_id"].split(".", 2)[-1]: round(node["execution_time"], 1)
@@ -58,19 +52,32 @@ def _dbt_node_seconds(settings: Settings, since: float) -> dict[str, float]:
     }
 
 
+def _seconds_by_kind(nodes: list[dict]) -> dict[str, dict[str, float]]:
+    """Nodes and their summed execution time per kind (model, test, seed ...)."""
+    kinds: dict[str, dict[str, float]] = {}
+    for node in nodes:
+        kind = kinds.setdefault(node["unique_id"].split(".", 1)[0], {"nodes": 0, "s": 0.0})
+        kind["nodes"] += 1
+        kind["s"] = round(kind["s"] + node["execution_time"], 1)
+    return kinds
+
+
 def _timed_run(settings: Settings, instance: DagsterInstance, business_date) -> dict:
     started_wall = time.time()
     started = time.perf_counter()
-    outcome = run_pipeline(settings, instance=instance, business_date=business_date)
+    with TreeMemory() as memory:
+        outcome = run_pipeline(settings, instance=instance, business_date=business_date)
     seconds = time.perf_counter() - started
     if not outcome.success:
         raise SystemExit(outcome.format_failure())
     steps = _step_seconds(instance, outcome.run_id)
+    nodes = _dbt_nodes(settings, started_wall)
     return {
         "s": round(seconds, 1),
         "steps_s": {key: round(value, 1) for key, value in steps.items()},
-        "slowest_dbt_nodes_s": _dbt_node_seconds(settings, started_wall),
-        "peak_rss_mib": _peak_rss_mib(),
+        "dbt_seconds_by_kind": _seconds_by_kind(nodes),
+        "slowest_dbt_nodes_s": _slowest_nodes(nodes),
+        "peak_tree_rss_mib": round(memory.peak_kib / 1024),
     }
 
 
