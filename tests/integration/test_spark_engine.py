@@ -19,16 +19,13 @@ import pytest
 from integration_helpers import recall_environment, recall_run
 
 from orchestration.settings import PROJECT_DIR
-from orchestration.transform.spark import has_java
+from orchestration.transform.spark import JAVA_NEEDED, has_java
 from sample_data import generate
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.long,
-    pytest.mark.skipif(
-        not has_java(),
-        reason="the Spark engine needs Java 17 or later, and `java` is not on PATH",
-    ),
+    pytest.mark.skipif(not has_java(), reason=JAVA_NEEDED),
 ]
 
 DBT = Path(sys.executable).parent / "dbt"
